@@ -1,0 +1,229 @@
+"""CLI stage: the `upel` command (check, ir, test).
+
+Every command reads specs through the same front end (load -> parse ->
+check -> IR), prints diagnostics to stderr (rich, or plain when piped), and
+exits 0 on success, 1 on any user-visible failure (diagnostics, failing
+vectors), 2 on bad usage or an internal error. `--json` prints one JSON
+object on stdout instead of tables, for machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from upel import __version__
+from upel.diagnostics import DiagnosticSink, UserError, render
+from upel.loader import Program
+
+
+class Front:
+    """The result of reading specs: program, IR documents, diagnostics."""
+
+    def __init__(self, paths: list[str], spec_path: list[str]) -> None:
+        from upel.check.lower import check_program
+        from upel.loader import load
+
+        self.sink = DiagnosticSink()
+        self.program: Program = load(paths, spec_path, self.sink)
+        self.docs: dict[str, dict] | None = None
+        # After load errors (syntax, missing packages) the checker would only
+        # repeat them as unknown names; it runs once the sources are whole.
+        if not self.sink.has_errors:
+            self.docs = check_program(self.program, self.sink)
+
+    @property
+    def ok(self) -> bool:
+        return not self.sink.has_errors and self.docs is not None
+
+
+def _split_paths(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out.extend(p for p in v.split(os.pathsep) if p)
+    env = os.environ.get("UPEL_SPEC_PATH")
+    if env:
+        out.extend(p for p in env.split(os.pathsep) if p)
+    return out
+
+
+class Output:
+    def __init__(self, json_mode: bool) -> None:
+        self.json = json_mode
+        # Piped output gets a fixed, wide layout (reproducible logs in CI).
+        width = None if sys.stdout.isatty() else 120
+        self.out = Console(highlight=False, soft_wrap=True, width=width)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def diagnostics(self, front: Front) -> None:
+        if self.json:
+            return
+        for d in front.sink.sorted():
+            text = render(d, front.program.sources)
+            first, _, rest = text.partition("\n")
+            colour = "red" if d.severity == "error" else "yellow"
+            self.err.print(f"[bold {colour}]{escape(first)}[/]" + (("\n" + escape(rest)) if rest else ""))
+        n_err = sum(1 for d in front.sink.items if d.severity == "error")
+        n_warn = len(front.sink.items) - n_err
+        if n_err or n_warn:
+            self.err.print(f"[bold]{n_err} error(s), {n_warn} warning(s)[/]")
+
+    def emit_json(self, obj: dict) -> None:
+        sys.stdout.write(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def _diag_json(front: Front) -> list[dict]:
+    return [d.as_json() for d in front.sink.sorted()]
+
+
+# ---- commands -------------------------------------------------------------------
+
+
+def cmd_check(args, out: Output) -> int:
+    front = Front(args.files, _split_paths(args.spec_path))
+    out.diagnostics(front)
+    if out.json:
+        out.emit_json({"ok": front.ok, "diagnostics": _diag_json(front),
+                       "packages": sorted(front.program.packages)})
+    elif front.ok:
+        n = len(front.program.packages)
+        out.err.print(f"[green]ok[/]: {n} package(s) checked: {', '.join(sorted(front.program.packages))}")
+    return 0 if front.ok else 1
+
+
+def cmd_ir(args, out: Output) -> int:
+    from upel.ir.write import write_ir
+
+    front = Front(args.files, _split_paths(args.spec_path))
+    out.diagnostics(front)
+    if not front.ok:
+        if out.json:
+            out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
+        return 1
+    written = write_ir(front.docs, args.out)
+    if args.pretty:
+        from upel.ir.pretty import pretty
+
+        for root in front.program.roots:
+            sys.stdout.write(pretty(front.docs[root]))
+    if out.json:
+        out.emit_json({"ok": True, "diagnostics": _diag_json(front), "outputs": written})
+    elif not args.pretty:
+        for root, info in written.items():
+            out.out.print(f"{root}  {info['digest']}  -> {escape(info['json'])}, {escape(info['cbor'])}")
+    return 0
+
+
+def cmd_test(args, out: Output) -> int:
+    from upel.interp.runner import run_spec
+
+    front = Front(args.files, _split_paths(args.spec_path))
+    out.diagnostics(front)
+    if not front.ok:
+        if out.json:
+            out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
+        return 1
+    reports = []
+    for root in front.program.roots:
+        if not out.json:
+            out.err.print(f"[dim]testing {root} ({args.samples} random inputs per item, seed {args.seed})...[/]")
+        reports.append(run_spec(front.docs[root], samples=args.samples, seed=args.seed))
+    ok = all(r.ok for r in reports)
+    if out.json:
+        out.emit_json({"ok": ok, "diagnostics": _diag_json(front), "reports": [_report_json(r) for r in reports]})
+        return 0 if ok else 1
+    for r in reports:
+        _print_report(out, r)
+    total_v = sum(f.vectors for r in reports for f in r.functions)
+    total_p = sum(len(r.properties) for r in reports)
+    fails = sum(len(r.failures) for r in reports)
+    verdict = "[bold green]PASS[/]" if ok else "[bold red]FAIL[/]"
+    out.out.print(f"{verdict}: {len(reports)} package(s), {total_v} vectors, {total_p} properties, {fails} failure(s)")
+    return 0 if ok else 1
+
+
+def _report_json(r) -> dict:
+    return {
+        "package": r.root,
+        "ok": r.ok,
+        "seconds": round(r.seconds, 3),
+        "functions": [vars(f) for f in r.functions],
+        "properties": [vars(p) for p in r.properties],
+        "failures": [vars(f) for f in r.failures],
+    }
+
+
+def _print_report(out: Output, r) -> None:
+    table = Table(title=f"{r.root}", title_justify="left")
+    for col in ("item", "vectors", "ensures", "random calls", "result"):
+        table.add_column(col, justify="left" if col == "item" else "right")
+    failed = {f.name for f in r.failures}
+    for f in r.functions:
+        status = "[red]FAIL[/]" if f.qname in failed else "[green]ok[/]"
+        vec = f"{f.vectors_passed}/{f.vectors}" if f.vectors else "-"
+        calls = f"{f.random_calls} ({f.random_errors} err)" if f.random_calls else "-"
+        table.add_row(f"fn {f.qname.rsplit('.', 1)[1]}", vec, str(f.ensures) if f.ensures else "-", calls, status)
+    for p in r.properties:
+        status = "[red]FAIL[/]" if p.qname in failed else "[green]ok[/]"
+        table.add_row(f"property {p.qname.rsplit('.', 1)[1]}", "-", "-",
+                      f"{p.held}/{p.tried - p.skipped} held ({p.skipped} skipped)", status)
+    out.out.print(table)
+    for fl in r.failures:
+        where = f"{fl.loc['file']}:{fl.loc['line']}:{fl.loc['col']}: " if fl.loc else ""
+        out.out.print(f"  [red]{fl.kind} failure[/]: {escape(where + fl.message)}")
+
+
+# ---- entry ------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("files", nargs="+", metavar="FILE", help=".upel files or directories")
+    common.add_argument("--spec-path", action="append", metavar="DIR",
+                        help="search root for imported packages (repeatable; also UPEL_SPEC_PATH)")
+    common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p = argparse.ArgumentParser(prog="upel", description="UPEL: one specification, verified code for many targets.")
+    p.add_argument("--version", action="version", version=f"upel {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    c = sub.add_parser("check", parents=[common], help="parse and check specs, print diagnostics")
+    c.set_defaults(func=cmd_check)
+    c = sub.add_parser("ir", parents=[common], help="write the IR (JSON, canonical CBOR, digest)")
+    c.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory")
+    c.add_argument("--pretty", action="store_true", help="also print the IR in its readable form")
+    c.set_defaults(func=cmd_ir)
+    c = sub.add_parser("test", parents=[common], help="run vectors, contracts and properties on the reference interpreter")
+    c.add_argument("--samples", type=int, default=1000, metavar="N", help="random inputs per function and property (default 1000)")
+    c.add_argument("--seed", type=int, default=0, help="seed for the random inputs (default 0)")
+    c.set_defaults(func=cmd_test)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Output(args.json)
+    try:
+        return args.func(args, out)
+    except UserError as e:
+        out.err.print(f"[bold red]error[/]: {escape(str(e))}")
+        return 1
+    except KeyboardInterrupt:
+        out.err.print("interrupted")
+        return 130
+    except Exception as e:  # noqa: BLE001 - the one place that turns bugs into a report
+        if os.environ.get("UPEL_DEBUG"):
+            traceback.print_exc()
+        out.err.print(f"[bold red]internal error[/]: {escape(type(e).__name__)}: {escape(str(e))}\n"
+                      "This is a bug in UPEL. Please report it with the input that caused it "
+                      "(set UPEL_DEBUG=1 for a traceback).")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

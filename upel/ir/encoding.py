@@ -1,0 +1,68 @@
+"""IR stage: canonical CBOR encoding and the IR digest.
+
+RFC 8949 section 4.2.1 deterministic encoding: shortest integer heads,
+definite lengths, map keys sorted by their encoded bytes. Every map key in
+UPEL data is a text string, and for text keys cbor2's `canonical=True`
+ordering (shorter first, then bytewise) is exactly the RFC 8949 order; we
+refuse non-text keys and floats rather than rely on anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import cbor2
+
+
+class EncodingError(ValueError):
+    pass
+
+
+def _check(v: Any, path: str = "$") -> None:
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return
+    if isinstance(v, int):
+        if not -(1 << 64) <= v < (1 << 64):
+            raise EncodingError(f"{path}: integer {v} needs a bignum; UPEL values fit 64 bits")
+        return
+    if isinstance(v, float):
+        raise EncodingError(f"{path}: floats are not allowed in canonical UPEL data")
+    if isinstance(v, (list, tuple)):
+        for i, x in enumerate(v):
+            _check(x, f"{path}[{i}]")
+        return
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if not isinstance(k, str):
+                raise EncodingError(f"{path}: map key {k!r} is not a text string")
+            _check(x, f"{path}.{k}")
+        return
+    raise EncodingError(f"{path}: cannot encode {type(v).__name__}")
+
+
+def canonical_cbor(value: Any) -> bytes:
+    _check(value)
+    return cbor2.dumps(value, canonical=True)
+
+
+def decode_cbor(data: bytes) -> Any:
+    """Decode and insist that the bytes were canonical (re-encode and compare)."""
+    value = cbor2.loads(data)
+    if canonical_cbor(value) != data:
+        raise EncodingError("CBOR data is not in canonical (RFC 8949 deterministic) form")
+    return value
+
+
+def strip_locs(value: Any) -> Any:
+    """The semantic view: the same data with every `loc` member removed."""
+    if isinstance(value, dict):
+        return {k: strip_locs(v) for k, v in value.items() if k != "loc"}
+    if isinstance(value, list):
+        return [strip_locs(v) for v in value]
+    return value
+
+
+def ir_digest(doc: dict) -> str:
+    """`sha256:<hex>` over the canonical CBOR of the IR's semantic view."""
+    return "sha256:" + hashlib.sha256(canonical_cbor(strip_locs(doc))).hexdigest()

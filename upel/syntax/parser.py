@@ -1,0 +1,172 @@
+"""Syntax stage: text -> lark parse tree -> AST, with located diagnostics.
+
+The grammar lives in `upel.lark` beside this file. Parsing uses lark's LALR(1)
+parser (linear time, which the 10,000-operator budget needs) with the basic
+lexer and a small post-lexer; lark errors are translated into UPEL
+diagnostics (E0001..E0003) and never escape as exceptions.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path as FsPath
+
+import lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import Token
+
+from upel.diagnostics import DiagnosticSink
+from upel.syntax import ast
+from upel.syntax.build import build_file
+
+GRAMMAR_PATH = FsPath(__file__).with_name("upel.lark")
+
+# Friendly names for terminals in "expected one of" messages.
+_TERMINAL_NAMES = {
+    "IDENT": "identifier",
+    "INT": "integer literal",
+    "STRING": "string literal",
+    "DOC_COMMENT": "doc comment",
+    "RLBRACE": "'{'",
+    "$END": "end of file",
+}
+
+
+class _RecordBracePostLex:
+    """Re-types `{` as RLBRACE when the next two tokens are `IDENT :`.
+
+    A block can never start with `name:` (statements start with `let` or an
+    expression), so the rewrite is exact; it gives the LALR parser the one
+    token of extra lookahead that record literals need.
+    """
+
+    always_accept = ()
+
+    def process(self, stream):
+        buf: list[Token] = []
+        for tok in stream:
+            buf.append(tok)
+            while buf:
+                if buf[0].type != "LBRACE":
+                    yield buf.pop(0)
+                    continue
+                if len(buf) < 3:
+                    break  # need two tokens of lookahead after "{"
+                first = buf.pop(0)
+                if buf[0].type == "IDENT" and buf[1].type == "COLON":
+                    first = Token.new_borrow_pos("RLBRACE", first.value, first)
+                yield first
+        yield from buf
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    return lark.Lark(
+        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="basic",
+        postlex=_RecordBracePostLex(),
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+def _describe_expected(expected: set[str]) -> str:
+    p = _parser()
+    names = []
+    for name in expected:
+        if name in _TERMINAL_NAMES:
+            names.append(_TERMINAL_NAMES[name])
+            continue
+        try:
+            term = p.get_terminal(name)
+        except KeyError:
+            names.append(name.lower())
+            continue
+        if term.pattern.type == "str":
+            names.append(f"'{term.pattern.value}'")
+        else:
+            names.append(name.lower())
+    names = sorted(set(names))
+    if len(names) > 12:
+        return ", ".join(names[:12]) + f", ... ({len(names) - 12} more)"
+    return ", ".join(names)
+
+
+def _describe_token(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    if tok.type in ("IDENT",):
+        return f"identifier '{tok.value}'"
+    if tok.type == "INT":
+        return f"integer literal '{tok.value}'"
+    return f"'{tok.value}'"
+
+
+def parse_source(text: str, display_path: str, sink: DiagnosticSink) -> ast.SourceFile | None:
+    """Parse one file's text. Returns None (with diagnostics) on any error."""
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as e:
+        _report_parse_error(e, text, display_path, sink)
+        return None
+    return build_file(tree, display_path, text, sink)
+
+
+def _report_parse_error(e: UnexpectedInput, text: str, path: str, sink: DiagnosticSink) -> None:
+    if isinstance(e, UnexpectedCharacters):
+        loc = ast.Loc(path, e.line, e.column, e.line, e.column + 1)
+        if text.startswith("/*", e.pos_in_stream):
+            sink.error("E0003", "unterminated block comment", loc, "close it with `*/`")
+            return
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
+        hint = None
+        if ch == '"':
+            hint = "string literals end on the same line"
+        elif ch in "'`":
+            hint = "strings use double quotes"
+        sink.error("E0001", f"unexpected character {ch!r}", loc, hint)
+        return
+    if isinstance(e, UnexpectedEOF):
+        line = text.count("\n") + 1
+        col = len(text) - (text.rfind("\n") + 1) + 1
+        sink.error("E0002", "unexpected end of file", ast.Loc(path, line, col),
+                   f"expected one of: {_describe_expected(set(e.expected))}")
+        return
+    assert isinstance(e, UnexpectedToken)
+    tok = e.token
+    if tok.type == "$END":
+        line = text.count("\n") + 1
+        col = len(text) - (text.rfind("\n") + 1) + 1
+        loc = ast.Loc(path, line, col)
+    else:
+        end_col = tok.end_column if tok.end_line == tok.line else tok.column + 1
+        loc = ast.Loc(path, tok.line, tok.column, tok.line, end_col)
+    expected = set(e.expected)
+    hint = f"expected one of: {_describe_expected(expected)}"
+    if tok.type == "DOC_COMMENT":
+        hint = "a `///` doc comment must precede an item, member or field; use `//` for a plain comment"
+    elif "ELSE" in expected and len(expected) <= 2:
+        hint = "an `if` is an expression and needs an `else` branch"
+    elif tok.type == "IDENT" and "SEMICOLON" in expected:
+        hint = "a `;` may be missing before this; " + hint
+    sink.error("E0002", f"unexpected {_describe_token(tok)}", loc, hint)
+
+
+def parse_file(fs_path: FsPath, display_path: str, sink: DiagnosticSink) -> tuple[ast.SourceFile | None, str | None]:
+    """Read and parse a file; returns (ast or None, text or None)."""
+    try:
+        data = fs_path.read_bytes()
+    except OSError as exc:
+        sink.error("E0005", f"cannot read {display_path}: {exc.strerror or exc}", None)
+        return None, None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        sink.error("E0005", f"{display_path} is not valid UTF-8 (byte offset {exc.start})",
+                   ast.Loc(display_path, line, 1), "save the file as UTF-8")
+        return None, None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a BOM is harmless; strip it so columns stay right
+    return parse_source(text, display_path, sink), text
