@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One-time (idempotent) setup on Debian 12: system packages, then a project
+# virtualenv in .venv with every Python dependency installed from the
+# hash-pinned lock, then the upel package itself (editable, no deps).
+#
+# Nothing here relies on what a machine happens to have: it installs what it
+# needs, and says what it is doing. Safe to run again; fast when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# ---- system packages ----------------------------------------------------
+# python3-venv: Debian splits venv/ensurepip out of python3.
+APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    SUDO="sudo"
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  log "Debian packages present: ${APT_PACKAGES[*]}"
+fi
+
+# ---- python -------------------------------------------------------------
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+  echo "setup: $("$PY" --version 2>&1) is too old; UPEL needs Python 3.11 or newer" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys' 2>/dev/null; then
+  log "creating .venv with $("$PY" --version)"
+  rm -rf .venv
+  "$PY" -m venv .venv
+fi
+
+stamp=.venv/.upel-lock.sha256
+want=$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing Python dependencies from requirements.lock (hash-checked)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+  log "installing upel (editable)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  echo "$want" > "$stamp"
+else
+  log "Python dependencies up to date"
+fi
+log "ready: $(.venv/bin/upel --version)"
