@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from upel.check.exprs import RESERVED, Bail, ExprChecker, needs_context
-from upel.check.symbols import FileScope, LocalScope, Symbol, suggest
+from upel.check.symbols import BUILTIN_FUNCTIONS, FileScope, LocalScope, Symbol, suggest
 from upel.check.types import (
     ArrayT, EnumInfo, IntT, NamedT, NewtypeInfo, RecordInfo, Type, TypeTable, parse_int_type,
 )
@@ -136,7 +136,7 @@ class Checker:
             return ("package", fs.aliases[name])
         if name in BUILTIN_ERRORS:
             return ("error", BUILTIN_ERRORS[name], name)
-        candidates = list(self.items[fs.package]) + list(fs.imported) + list(fs.aliases)
+        candidates = list(self.items[fs.package]) + list(fs.imported) + list(fs.aliases) + list(BUILTIN_FUNCTIONS)
         self.sink.error("E0102", f"unknown name `{name}`", loc, suggest(name, candidates))
         raise Bail()
 

@@ -101,6 +101,16 @@ class ExprChecker:
             self.fail("E0205", f"{what} needs an integer type, found {self.show(t)}", loc)
         return v
 
+    def cond(self, e, what: str) -> dict:
+        """A condition (`if`, `and/or/not`, contracts, property bodies): bool."""
+        if needs_context(e):
+            return self.check(e, BOOL)[0]
+        node, t = self.check(e, None)
+        if t != BOOL:
+            self.fail("E0219", f"{what} must be bool, found {self.show(t)}", e.loc,
+                      "compare explicitly, for example `x != 0`")
+        return node
+
     def unsigned_amount(self, e, what: str) -> tuple[dict, Type]:
         """A shift amount, bit index or array index: any unsigned type."""
         if isinstance(e, ast.IntLit):
@@ -218,7 +228,7 @@ class ExprChecker:
     # ---- operators -----------------------------------------------------------
     def _Unary(self, e: ast.Unary, expected):
         if e.op == "not":
-            node, t = self.check(e.operand, BOOL)
+            node = self.cond(e.operand, "the operand of `not`")
             self.expect(BOOL, expected, e.loc)
             return self.node("un", BOOL, e.loc, op="not", a=node), BOOL
         node, t = self.check(e.operand, expected)
@@ -232,8 +242,8 @@ class ExprChecker:
         op = e.op
         sym = SYMBOL[op]
         if op in LOGIC:
-            na, _ = self.check(e.a, BOOL)
-            nb, _ = self.check(e.b, BOOL)
+            na = self.cond(e.a, f"the left operand of `{op}`")
+            nb = self.cond(e.b, f"the right operand of `{op}`")
             self.expect(BOOL, expected, e.loc)
             return self.node("bin", BOOL, e.loc, op=op, a=na, b=nb), BOOL
         if op in EQUALITY or op in ORDERING:
@@ -457,7 +467,7 @@ class ExprChecker:
 
     # ---- control ---------------------------------------------------------------
     def _If(self, e: ast.If, expected):
-        nc, _ = self.check(e.cond, BOOL)
+        nc = self.cond(e.cond, "an `if` condition")
         if expected is None and needs_context(e.then):
             ne_, t = self.check(e.else_, None)
             nt, _ = self.check(e.then, t)

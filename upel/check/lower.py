@@ -155,12 +155,20 @@ def _local(name, t, loc):
 def _bool_clauses(ck: Checker, ctx: Ctx, clauses, what: str) -> list[dict] | None:
     out, ok = [], True
     for c in clauses:
-        res = ck.check_top(c, BOOL, ctx)
-        if res is None:
+        node = _cond(ck, ctx, c, what)
+        if node is None:
             ok = False
         else:
-            out.append(res[0])
+            out.append(node)
     return out if ok else None
+
+
+def _cond(ck: Checker, ctx: Ctx, e, what: str) -> dict | None:
+    ctx.failed = False
+    try:
+        return ExprChecker(ck, ctx).cond(e, what)
+    except Bail:
+        return None
 
 
 def _lower_fn(ck: Checker, sym: Symbol) -> dict | None:
@@ -198,14 +206,14 @@ def _lower_property(ck: Checker, sym: Symbol) -> dict | None:
         return None
     ctx = Ctx(sym.file, _params_scope(ck, sym, d.params, types))
     requires = _bool_clauses(ck, ctx, d.requires, "requires")
-    body = ck.check_top(d.body, BOOL, ctx)
+    body = _cond(ck, ctx, d.body, "a property body")
     if requires is None or body is None:
         return None
     return {
         **_item_common(ck, sym),
         "params": [{"name": p.name, "type": ck.types.to_ir(t)} for p, t in zip(d.params, types)],
         "requires": requires,
-        "body": body[0],
+        "body": body,
     }
 
 

@@ -32,6 +32,11 @@ _TERMINAL_NAMES = {
 }
 
 
+# Tokens that can only start an item: seeing one where `;` was expected almost
+# always means the previous line lacks its `;`.
+_ITEM_START = {"CONST", "FN", "TYPE", "ENUM", "RECORD", "ERROR", "USE", "PROPERTY", "VECTORS", "AT", "DOC_COMMENT"}
+
+
 class _RecordBracePostLex:
     """Re-types `{` as RLBRACE when the next two tokens are `IDENT :`.
 
@@ -135,6 +140,11 @@ def _report_parse_error(e: UnexpectedInput, text: str, path: str, sink: Diagnost
         return
     assert isinstance(e, UnexpectedToken)
     tok = e.token
+    if tok.type != "$END" and text.startswith("/*", tok.start_pos):
+        # `/` lexes as division when the comment never closes.
+        sink.error("E0003", "unterminated block comment",
+                   ast.Loc(path, tok.line, tok.column, tok.line, tok.column + 2), "close it with `*/`")
+        return
     if tok.type == "$END":
         line = text.count("\n") + 1
         col = len(text) - (text.rfind("\n") + 1) + 1
@@ -148,8 +158,8 @@ def _report_parse_error(e: UnexpectedInput, text: str, path: str, sink: Diagnost
         hint = "a `///` doc comment must precede an item, member or field; use `//` for a plain comment"
     elif "ELSE" in expected and len(expected) <= 2:
         hint = "an `if` is an expression and needs an `else` branch"
-    elif tok.type == "IDENT" and "SEMICOLON" in expected:
-        hint = "a `;` may be missing before this; " + hint
+    elif "SEMICOLON" in expected and tok.type in _ITEM_START:
+        hint = "a `;` is probably missing at the end of the previous item"
     sink.error("E0002", f"unexpected {_describe_token(tok)}", loc, hint)
 
 
