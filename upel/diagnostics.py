@@ -156,3 +156,29 @@ class UserError(Exception):
     """A problem with the user's input that is not tied to a source location
     (a missing file, an unwritable output directory). The CLI prints it as
     one line and exits 1."""
+
+
+def codes_markdown() -> str:
+    """docs/diagnostics.md, generated from CODES (a test keeps them equal)."""
+    lines = [
+        "# UPEL diagnostics",
+        "",
+        "Every problem UPEL reports about a spec has a stable code. Messages look like:",
+        "",
+        "```",
+        "specs/x.upel:3:7: error[UPEL-E0201]: type mismatch: expected u8, found bool",
+        " 3 |   let y: u8 = true;",
+        "   |               ^^^^",
+        "   = hint: ...",
+        "```",
+        "",
+        "`upel check --json` prints the same as objects with `code`, `severity`, `message`,",
+        "`file`, `line`, `col` and `hint`. This page is generated from `upel/diagnostics.py`;",
+        "examples of each code live in `tests/check/diagnostics/`.",
+        "",
+        "| code | title | meaning |",
+        "|---|---|---|",
+    ]
+    for code, (title, text) in CODES.items():
+        lines.append(f"| UPEL-{code} | {title} | {text} |")
+    return "\n".join(lines) + "\n"
