@@ -374,8 +374,22 @@ class Checker:
             self.sink.error("E0217", f"constant evaluation raised {self.code_name(r.code)}", loc)
             return None
 
-    def const_int(self, e, ctx: Ctx) -> int | None:
-        """A constant integer in a type-free position (lengths, bounds, bit numbers)."""
+    def const_int(self, e, ctx: Ctx, within: ExprChecker | None = None) -> int | None:
+        """A constant integer in a type-free position (lengths, bounds, bit numbers).
+
+        `len(a)` is constant even when `a` is a parameter or a local (arrays
+        have fixed lengths), so it is typed in the enclosing scope `within`.
+        """
+        if (within is not None and isinstance(e, ast.Call) and isinstance(e.callee, ast.Name)
+                and e.callee.ident == "len" and within.scope.lookup("len") is None and len(e.args) == 1):
+            try:
+                _, t = within.check(e.args[0], None)
+            except Bail:
+                return None
+            if not isinstance(t, ArrayT):
+                self.sink.error("E0205", f"`len` needs an array, found {self.types.show(t)}", e.args[0].loc)
+                return None
+            return t.length
         cctx = Ctx(ctx.file, LocalScope(), const_mode=True)
         if needs_context(e):
             return self.const_eval(e, IntT(True, 64), cctx)

@@ -197,8 +197,8 @@ class ExprChecker:
             if not isinstance(e.base, (ast.Name, ast.Field)):
                 return None
             base = self.resolve_path(e.base)
-            if base is None:
-                return None
+            if base is None or (base[0] == "symbol" and base[1].kind == "const"):
+                return None  # a value: `.name` is a field access (`LIMITS.hard_max`)
             return self.ck.member(base, e.name, e.loc)
         return None
 
@@ -366,8 +366,8 @@ class ExprChecker:
             ni, _ = self.unsigned_amount(e.args[1], "a bit index")
             self.expect(BOOL, expected, e.loc)
             return self.node("builtin", BOOL, e.loc, name=name, args=[na, ni]), BOOL
-        hi = self.ck.const_int(e.args[1], self.ctx)
-        lo = self.ck.const_int(e.args[2], self.ctx)
+        hi = self.ck.const_int(e.args[1], self.ctx, self)
+        lo = self.ck.const_int(e.args[2], self.ctx, self)
         if hi is None or lo is None:
             raise Bail()
         if not (v.base.width > hi >= lo >= 0):
@@ -452,7 +452,7 @@ class ExprChecker:
         return self.node("array", t, e.loc, elems=nodes), t
 
     def _ArrayRepeat(self, e: ast.ArrayRepeat, expected):
-        n = self.ck.const_int(e.count, self.ctx)
+        n = self.ck.const_int(e.count, self.ctx, self)
         if n is None:
             raise Bail()
         if not 1 <= n <= MAX_ARRAY:
@@ -586,8 +586,8 @@ class ExprChecker:
         return self.node("block", t, e.loc, lets=lets, result=result), t
 
     def _Fold(self, e: ast.Fold, expected):
-        lo = self.ck.const_int(e.lo, self.ctx)
-        hi = self.ck.const_int(e.hi, self.ctx)
+        lo = self.ck.const_int(e.lo, self.ctx, self)
+        hi = self.ck.const_int(e.hi, self.ctx, self)
         if lo is None or hi is None:
             raise Bail()
         if not 0 <= lo <= hi:

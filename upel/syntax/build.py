@@ -417,8 +417,27 @@ class _Builder(Transformer):
                         self.tloc(var), self.tloc(acc))
 
     def block(self, meta, children):
-        *lets, result = children
-        return ast.Block(lets, result, self.loc(meta))
+        *stmts, result = children
+        return self._desugar_guards(stmts, result, self.loc(meta))
+
+    def _desugar_guards(self, stmts, result, loc):
+        """`{ s1; if c { raise X } s2; e }` == `{ s1; if c { raise X } else { s2; e } }`."""
+        for k, s in enumerate(stmts):
+            if isinstance(s, tuple):  # ("guard", cond, block, loc)
+                _, cond, then, gloc = s
+                rest = self._desugar_guards(stmts[k + 1:], result, gloc)
+                return ast.Block(stmts[:k], ast.If(cond, then, rest, gloc), loc)
+        return ast.Block(list(stmts), result, loc)
+
+    def guard_stmt(self, meta, children):
+        cond, then = children
+        tail = then.result
+        while isinstance(tail, ast.Block):
+            tail = tail.result
+        if not isinstance(tail, ast.Raise):
+            self.sink.error("E0009", "an `if` without `else` is a guard: its block must end with `raise`",
+                            self.loc(meta), "add an `else` branch, or end the block with `raise E.code`")
+        return ("guard", cond, then, self.loc(meta))
 
     def let_stmt(self, meta, children):
         name, texpr, e = children

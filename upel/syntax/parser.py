@@ -156,7 +156,7 @@ def _report_parse_error(e: UnexpectedInput, text: str, path: str, sink: Diagnost
     hint = f"expected one of: {_describe_expected(expected)}"
     if tok.type == "DOC_COMMENT":
         hint = "a `///` doc comment must precede an item, member or field; use `//` for a plain comment"
-    elif "ELSE" in expected and len(expected) <= 2:
+    elif "ELSE" in expected and tok.type == "RBRACE":
         hint = "an `if` is an expression and needs an `else` branch"
     elif "SEMICOLON" in expected and tok.type in _ITEM_START:
         hint = "a `;` is probably missing at the end of the previous item"
