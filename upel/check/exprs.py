@@ -117,6 +117,14 @@ class ExprChecker:
             if e.value < 0:
                 self.fail("E0202", f"{what} cannot be negative", e.loc)
             return self.check(e, smallest_unsigned(e.value))
+        if (isinstance(e, ast.Call) and isinstance(e.callee, ast.Name) and e.callee.ident == "len"
+                and len(e.args) == 1 and self.scope.lookup("len") is None):
+            # language.md (Precisions): `len(a)` "types like a literal", so as a shift
+            # amount, bit index or array index it takes the smallest unsigned type
+            # holding it (it used to fail with E0203 "cannot infer").
+            _, at = self.check(e.args[0], None)
+            if isinstance(at, ArrayT):
+                return self.check(e, smallest_unsigned(at.length))
         node, t = self.check(e, None)
         v = self.types.int_view(t)
         if v is None or v.base.signed:
@@ -358,6 +366,12 @@ class ExprChecker:
             return self.node("builtin", t, e.loc, name=name, args=[na]), t
         na, t = self.check(e.args[0], None)
         v = self.int_like(t, e.args[0].loc, f"`{name}`")
+        if v.ranged:
+            # language.md (Precisions): popcount/bit/bits accept integers and *unranged*
+            # newtypes only, like the other bit-level operators (they used to accept
+            # ranged newtypes).
+            self.fail("E0218", f"`{name}` is not defined on ranged newtype {self.show(t)}", e.loc,
+                      f"cast to {self.show(v.base)} first")
         if name == "popcount":
             rt = IntT(False, 8)
             self.expect(rt, expected, e.loc)

@@ -180,6 +180,80 @@ def _print_report(out: Output, r) -> None:
         out.out.print(f"  [red]{fl.kind} failure[/]: {escape(where + fl.message)}")
 
 
+def cmd_gen(args, out: Output) -> int:
+    from pathlib import Path
+
+    from upel.codegen.driver import generate, write_generated
+    from upel.codegen.registry import parse_backends
+
+    backends = parse_backends(args.backend)
+    front = Front(args.files, _split_paths(args.spec_path))
+    out.diagnostics(front)
+    if not front.ok:
+        if out.json:
+            out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
+        return 1
+    files: dict[str, str] = {}
+    for b in backends:
+        for root in front.program.roots:
+            for rel, text in generate(front.docs[root], b, harness=args.harness).items():
+                key = rel if len(backends) == 1 else f"{b}/{rel}"
+                if key in files and files[key] != text:
+                    raise UserError(f"two packages generate different contents for {key}")
+                files[key] = text
+    rep = write_generated(files, Path(args.out), force=args.force)
+    if out.json:
+        out.emit_json({"ok": True, "diagnostics": _diag_json(front), "written": rep.written,
+                       "unchanged": rep.unchanged, "forced": rep.overwritten_by_force})
+    else:
+        out.err.print(f"[green]ok[/]: {len(rep.written)} file(s) written, {len(rep.unchanged)} unchanged"
+                      + (f", {len(rep.overwritten_by_force)} hand-edited file(s) overwritten (--force)"
+                         if rep.overwritten_by_force else "") + f" in {escape(args.out)}")
+    return 0
+
+
+def cmd_conform(args, out: Output) -> int:
+    from pathlib import Path
+
+    from upel.codegen.conform import run_conformance
+    from upel.codegen.registry import parse_backends
+
+    backends = parse_backends(args.backend)
+    front = Front(args.files, _split_paths(args.spec_path))
+    out.diagnostics(front)
+    if not front.ok:
+        if out.json:
+            out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
+        return 1
+    progress = None if out.json else (lambda msg: out.err.print(f"[dim]{escape(msg)}...[/]"))
+    reports = []
+    for root in front.program.roots:
+        reports.extend(run_conformance(front.docs[root], backends, args.samples, args.seed,
+                                       Path(args.keep) / root if args.keep else None, progress))
+    ok = all(r.ok for r in reports)
+    if out.json:
+        out.emit_json({"ok": ok, "reports": [
+            {"backend": r.backend, "package": r.package, "ok": r.ok, "tools": r.tools, "error": r.error,
+             "seconds": round(r.seconds, 3), "functions": [vars(f) for f in r.functions]} for r in reports]})
+        return 0 if ok else 1
+    for r in reports:
+        table = Table(title=f"{r.backend}: {r.package}  ({', '.join(f'{k} {v}' for k, v in r.tools.items())})",
+                      title_justify="left")
+        for col in ("function", "vectors", "random agreed", "first mismatch"):
+            table.add_column(col, justify="left" if col in ("function", "first mismatch") else "right")
+        for f in r.functions:
+            table.add_row(f.qname.rsplit(".", 1)[1], f"{f.vectors_passed}/{f.vectors}",
+                          f"{f.random_agreed}/{f.random}", escape(f.first_mismatch or ""))
+        out.out.print(table)
+        if r.error:
+            out.out.print(f"[bold red]{r.backend} failed[/]: {escape(r.error)}")
+    verdict = "[bold green]PASS[/]" if ok else "[bold red]FAIL[/]"
+    total = sum(f.vectors + f.random for r in reports for f in r.functions)
+    bad = sum(r.mismatches for r in reports) + sum(1 for r in reports if r.error)
+    out.out.print(f"{verdict}: {len(reports)} backend run(s), {total} cases compared, {bad} problem(s)")
+    return 0 if ok else 1
+
+
 # ---- entry ------------------------------------------------------------------------
 
 
@@ -202,6 +276,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--samples", type=int, default=1000, metavar="N", help="random inputs per function and property (default 1000)")
     c.add_argument("--seed", type=int, default=0, help="seed for the random inputs (default 0)")
     c.set_defaults(func=cmd_test)
+    c = sub.add_parser("gen", parents=[common], help="generate code for one or more backends")
+    c.add_argument("--backend", required=True, metavar="B[,B...]", help="backend name(s), or `all`")
+    c.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    c.add_argument("--force", action="store_true", help="overwrite generated files that were edited by hand")
+    c.add_argument("--harness", action="store_true", help="also write the vector/differential harness")
+    c.set_defaults(func=cmd_gen)
+    c = sub.add_parser("conform", parents=[common],
+                       help="compile generated code with the real toolchains and compare it with the interpreter")
+    c.add_argument("--backend", required=True, metavar="B[,B...]", help="backend name(s), or `all`")
+    c.add_argument("--samples", type=int, default=1000, metavar="N", help="random inputs per function (default 1000)")
+    c.add_argument("--seed", type=int, default=0, help="seed for the random inputs (default 0)")
+    c.add_argument("--keep", metavar="DIR", help="keep the generated build trees under DIR for inspection")
+    c.set_defaults(func=cmd_conform)
     return p
 
 
