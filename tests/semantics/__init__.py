@@ -1,0 +1,1 @@
+"""Semantics suite: pins every rule of docs/language.md on the reference interpreter."""
