@@ -11,8 +11,11 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # ---- system packages ----------------------------------------------------
-# python3-venv: Debian splits venv/ensurepip out of python3.
-APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates)
+# python3-venv: Debian splits venv/ensurepip out of python3. The rest are the
+# real toolchains that conformance runs compile and simulate with: gcc (C),
+# rustc (Rust; Debian 12 ships 1.63, which the Rust backend targets),
+# iverilog and verilator (Verilog).
+APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates gcc libc6-dev rustc iverilog verilator)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
