@@ -79,10 +79,10 @@ def main() -> None:
             path.parent.mkdir(parents=True)
             path.write_text(synth_spec(n), encoding="utf-8")
             r = max(1, runs if n <= 1000 else 1)
-            t, doc = timed(lambda: front(path), r)
+            t, doc = timed(lambda p=path: front(p), r)
             rows["front end (parse+check+IR)"].append(t)
             for b in backends:
-                t, files = timed(lambda: generate(doc, b), r)
+                t, _ = timed(lambda d=doc, b=b: generate(d, b), r)
                 rows[f"generate {b}"].append(t)
             print(f"n={n}: done", file=sys.stderr)
     header = "| step | " + " | ".join(f"{n} ops (s)" for n in sizes) + " | " + " | ".join(

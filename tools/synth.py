@@ -37,7 +37,7 @@ def synth_spec(n: int, package: str = "bench.synth") -> str:
                     "{ fold k in 0..4 with acc: u32 = r.a >> 8 { acc +% (r.xs[k] as u32) } }"]
         elif kind == 3:
             out += [f"fn op{i}(a: Level, b: Level) -> Level raises SynthError",
-                    f"  requires a <= 500", "{ if b > 900 { raise SynthError.too_big } else { a +| b } }"]
+                    "  requires a <= 500", "{ if b > 900 { raise SynthError.too_big } else { a +| b } }"]
         else:
             out += [f"fn op{i}(x: u32, y: u32) -> u32",
                     f"{{ let m = max(x, y) >> 3; (m ^ 0x{i:04x}) | popcount(x) as u32 }}"]

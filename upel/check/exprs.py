@@ -65,7 +65,7 @@ def needs_context(e) -> bool:
 
 
 class ExprChecker:
-    def __init__(self, ck: "Checker", ctx: "Ctx") -> None:
+    def __init__(self, ck: Checker, ctx: Ctx) -> None:
         self.ck = ck
         self.ctx = ctx
         self.types = ck.types
@@ -612,7 +612,6 @@ class ExprChecker:
             vt = self.ck.resolve_type(e.var_type, self.ctx.file)
             if vt is None:
                 raise Bail()
-            v = self.types.int_view(vt)
             if not isinstance(vt, IntT) or vt.signed or (hi > lo and vt.hi < hi - 1):
                 self.fail("E0225", f"fold index type {self.show(vt)} must be unsigned and hold {max(hi - 1, 0)}",
                           e.var_type.loc)

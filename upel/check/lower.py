@@ -11,7 +11,7 @@ from __future__ import annotations
 from upel.check.checker import Checker, Ctx, Signature
 from upel.check.exprs import Bail, ExprChecker
 from upel.check.symbols import LocalScope, Symbol
-from upel.check.types import BOOL, Type
+from upel.check.types import Type
 from upel.diagnostics import DiagnosticSink
 from upel.ir.model import IR_FORMAT, IR_VERSION
 from upel.loader import Program, dependency_order

@@ -22,7 +22,7 @@ class Symbol:
     name: str
     package: str
     decl: object  # the AST item
-    file: "FileScope | None" = None
+    file: FileScope | None = None
 
     @property
     def qname(self) -> str:
@@ -55,7 +55,7 @@ class Local:
 class LocalScope:
     """A chain of local bindings; shadowing is refused by the checker."""
 
-    def __init__(self, parent: "LocalScope | None" = None) -> None:
+    def __init__(self, parent: LocalScope | None = None) -> None:
         self.parent = parent
         self.names: dict[str, Local] = {}
 
@@ -67,7 +67,7 @@ class LocalScope:
             s = s.parent
         return None
 
-    def child(self) -> "LocalScope":
+    def child(self) -> LocalScope:
         return LocalScope(self)
 
     def visible(self) -> list[str]:

@@ -38,7 +38,7 @@ class NamedT:
 
 @dataclass(frozen=True, slots=True)
 class ArrayT:
-    elem: "Type"
+    elem: Type
     length: int
 
 

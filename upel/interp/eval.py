@@ -13,7 +13,8 @@ constants before a whole IR document exists.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable
 
 from upel.interp import intops as ops
 from upel.interp.intops import Raised

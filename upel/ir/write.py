@@ -10,6 +10,7 @@ place, so an interrupted run never leaves a truncated file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -60,8 +61,6 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as e:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise UserError(f"{path}: cannot write: {e.strerror}") from None

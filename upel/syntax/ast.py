@@ -57,8 +57,8 @@ class TypePath:
 
 @dataclass(slots=True)
 class TypeArray:
-    elem: "TypeExpr"
-    length: "Expr"
+    elem: TypeExpr
+    length: Expr
     loc: Loc
 
 
@@ -89,95 +89,95 @@ class Name:
 
 @dataclass(slots=True)
 class Field:
-    base: "Expr"
+    base: Expr
     name: str
     loc: Loc  # location of the field name
 
 
 @dataclass(slots=True)
 class Call:
-    callee: "Expr"
-    args: list["Expr"]
+    callee: Expr
+    args: list[Expr]
     loc: Loc
 
 
 @dataclass(slots=True)
 class Index:
-    base: "Expr"
-    index: "Expr"
+    base: Expr
+    index: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class FieldInit:
     name: str
-    expr: "Expr"
+    expr: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class RecordLit:
-    type_ref: "Expr"  # a Name or Field chain naming the record type
+    type_ref: Expr  # a Name or Field chain naming the record type
     fields: list[FieldInit]
     loc: Loc
 
 
 @dataclass(slots=True)
 class RecWith:
-    base: "Expr"
+    base: Expr
     fields: list[FieldInit]
     loc: Loc
 
 
 @dataclass(slots=True)
 class ArrWith:
-    base: "Expr"
-    index: "Expr"
-    value: "Expr"
+    base: Expr
+    index: Expr
+    value: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class Unary:
     op: str  # "neg" | "bnot" | "not"
-    operand: "Expr"
+    operand: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class Binary:
     op: str  # IR operator name: add, sub, ..., eq, lt, and, or
-    a: "Expr"
-    b: "Expr"
+    a: Expr
+    b: Expr
     loc: Loc
     paren: bool = False  # written in parentheses: `(a == b) == c` is not a chain
 
 
 @dataclass(slots=True)
 class Cast:
-    expr: "Expr"
+    expr: Expr
     type: TypeExpr
     loc: Loc
 
 
 @dataclass(slots=True)
 class ArrayLit:
-    elems: list["Expr"]
+    elems: list[Expr]
     loc: Loc
 
 
 @dataclass(slots=True)
 class ArrayRepeat:
-    elem: "Expr"
-    count: "Expr"
+    elem: Expr
+    count: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class If:
-    cond: "Expr"
-    then: "Expr"
-    else_: "Expr"
+    cond: Expr
+    then: Expr
+    else_: Expr
     loc: Loc
 
 
@@ -192,13 +192,13 @@ class Pattern:
 @dataclass(slots=True)
 class Arm:
     patterns: list[Pattern]
-    body: "Expr"
+    body: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class Match:
-    scrutinee: "Expr"
+    scrutinee: Expr
     arms: list[Arm]
     loc: Loc
 
@@ -207,12 +207,12 @@ class Match:
 class Fold:
     var: str
     var_type: TypeExpr | None
-    lo: "Expr"
-    hi: "Expr"
+    lo: Expr
+    hi: Expr
     acc: str
     acc_type: TypeExpr | None
-    init: "Expr"
-    body: "Expr"
+    init: Expr
+    body: Expr
     loc: Loc
     var_loc: Loc
     acc_loc: Loc
@@ -222,14 +222,14 @@ class Fold:
 class Let:
     name: str
     type: TypeExpr | None
-    expr: "Expr"
+    expr: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class Block:
     lets: list[Let]
-    result: "Expr"
+    result: Expr
     loc: Loc
 
 
@@ -269,7 +269,7 @@ class UseDecl:
 class TypeDecl:
     name: str
     type: TypeExpr
-    range: tuple["Expr", "Expr"] | None
+    range: tuple[Expr, Expr] | None
     meta: Meta
     loc: Loc
 
@@ -277,7 +277,7 @@ class TypeDecl:
 @dataclass(slots=True)
 class EnumMember:
     name: str
-    value: "Expr"
+    value: Expr
     meta: Meta
     loc: Loc
 
@@ -310,7 +310,7 @@ class RecordDecl:
 @dataclass(slots=True)
 class ErrorMember:
     name: str
-    code: "Expr"
+    code: Expr
     meta: Meta
     loc: Loc
 
@@ -327,7 +327,7 @@ class ErrorDecl:
 class ConstDecl:
     name: str
     type: TypeExpr
-    value: "Expr"
+    value: Expr
     meta: Meta
     loc: Loc
 
@@ -345,9 +345,9 @@ class FnDecl:
     params: list[Param]
     ret: TypeExpr
     raises: list[Path]
-    requires: list["Expr"]
-    ensures: list["Expr"]
-    body: "Expr"
+    requires: list[Expr]
+    ensures: list[Expr]
+    body: Expr
     meta: Meta
     loc: Loc
 
@@ -356,8 +356,8 @@ class FnDecl:
 class PropertyDecl:
     name: str
     params: list[Param]
-    requires: list["Expr"]
-    body: "Expr"
+    requires: list[Expr]
+    body: Expr
     meta: Meta
     loc: Loc
 
@@ -370,8 +370,8 @@ class ErrorOutcome:
 
 @dataclass(slots=True)
 class VectorCase:
-    args: list["Expr"]
-    outcome: "Expr | ErrorOutcome"
+    args: list[Expr]
+    outcome: Expr | ErrorOutcome
     loc: Loc
 
 
