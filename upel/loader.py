@@ -78,7 +78,10 @@ def _inferred_root(path: Path, package: str) -> Path | None:
     return None
 
 
-def load(paths: list[str], spec_path: list[str], sink: DiagnosticSink) -> Program:
+def load(paths: list[str], spec_path: list[str], sink: DiagnosticSink, deps: list[str] = ()) -> Program:
+    """`paths` name the packages to build (the roots); `deps` are further
+    files that imports may resolve to (Bazel passes a target's transitive
+    sources this way) without becoming roots themselves."""
     files = expand_inputs(paths)
     roots: list[Path] = [Path(r).resolve() for r in spec_path]
     for r, raw in zip(roots, spec_path):
@@ -120,6 +123,9 @@ def load(paths: list[str], spec_path: list[str], sink: DiagnosticSink) -> Progra
         tree = add_file(p, None)
         if tree is not None and tree.package.name not in order:
             order.append(tree.package.name)
+    for p in expand_inputs(list(deps)):
+        if p.resolve() not in loaded_files:
+            add_file(p, None)
 
     # Follow imports breadth-first; the first root that has a package wins.
     pending = list(packages)

@@ -27,12 +27,12 @@ from upel.loader import Program
 class Front:
     """The result of reading specs: program, IR documents, diagnostics."""
 
-    def __init__(self, paths: list[str], spec_path: list[str]) -> None:
+    def __init__(self, paths: list[str], spec_path: list[str], deps: list[str] = ()) -> None:
         from upel.check.lower import check_program
         from upel.loader import load
 
         self.sink = DiagnosticSink()
-        self.program: Program = load(paths, spec_path, self.sink)
+        self.program: Program = load(paths, spec_path, self.sink, deps)
         self.docs: dict[str, dict] | None = None
         # After load errors (syntax, missing packages) the checker would only
         # repeat them as unknown names; it runs once the sources are whole.
@@ -230,6 +230,10 @@ def cmd_conform(args, out: Output) -> int:
     for root in front.program.roots:
         reports.extend(run_conformance(front.docs[root], backends, args.samples, args.seed,
                                        Path(args.keep) / root if args.keep else None, progress))
+    return print_conformance(out, reports)
+
+
+def print_conformance(out: Output, reports) -> int:
     ok = all(r.ok for r in reports)
     if out.json:
         out.emit_json({"ok": ok, "reports": [
@@ -292,11 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    out = Output(args.json)
+def guarded(run, out: Output) -> int:
+    """Run a command: user errors are one line (exit 1), bugs one line asking
+    for a report (exit 2, traceback with UPEL_DEBUG=1), never a raw traceback."""
     try:
-        return args.func(args, out)
+        return run()
     except UserError as e:
         out.err.print(f"[bold red]error[/]: {escape(str(e))}")
         return 1
@@ -310,6 +314,12 @@ def main(argv: list[str] | None = None) -> int:
                       "This is a bug in UPEL. Please report it with the input that caused it "
                       "(set UPEL_DEBUG=1 for a traceback).")
         return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Output(args.json)
+    return guarded(lambda: args.func(args, out), out)
 
 
 if __name__ == "__main__":

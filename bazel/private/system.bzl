@@ -1,0 +1,36 @@
+"""upel_system: every target of a spec system, and an `all_targets` group."""
+
+load(":codegen.bzl", "upel_codegen")
+load(":conformance.bzl", "upel_conformance_test")
+load(":verify.bzl", "upel_verify")
+
+def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], samples = 1000, group = "all_targets", visibility = None):
+    """For each spec: codegen and a conformance test per backend, and verification.
+
+    Args:
+      name: prefix of the generated target names.
+      specs: upel_spec labels (local, like ":units").
+      backends: backends to generate and test.
+      verify_tools: tools for upel_verify.
+      samples: random inputs per operator in conformance tests and verification.
+      group: name of the filegroup holding every target (default "all_targets").
+      visibility: visibility of the generated targets.
+    """
+    members = []
+    for spec in specs:
+        base = "%s_%s" % (name, spec.lstrip(":").replace("/", "_").replace(":", "_"))
+        for backend in backends:
+            upel_codegen(name = "%s_%s" % (base, backend), spec = spec, backend = backend, visibility = visibility)
+            upel_conformance_test(
+                name = "%s_%s_conformance" % (base, backend),
+                spec = spec,
+                backend = backend,
+                samples = samples,
+                size = "medium",
+            )
+            members += [":%s_%s" % (base, backend), ":%s_%s_conformance" % (base, backend)]
+        upel_verify(name = base + "_verify", spec = spec, tools = verify_tools, samples = samples, visibility = visibility)
+        members += [spec, ":%s_verify" % base]
+    # testonly: the group includes the conformance tests, so that building it
+    # builds their executables too (`bazel test` then runs them).
+    native.filegroup(name = group, srcs = members, testonly = True, visibility = visibility)

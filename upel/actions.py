@@ -1,0 +1,137 @@
+"""Bazel action entry points: one subcommand per rule (see bazel/private/).
+
+Each subcommand takes explicit input and output paths (Bazel declares the
+outputs at analysis time), writes nothing but those outputs, prints
+diagnostics exactly like the `upel` command, and exits non-zero on any
+failure so the build stops with the spec's own message.
+
+    spec     --srcs F... [--deps F...] --json OUT --cbor OUT --digest OUT
+    codegen  --ir IR.json --backend B --out DIR
+    conform  --ir IR.json --backend B [--samples N] [--seed S]   (a test)
+    verify   --ir IR.json --tool T --out EVIDENCE.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from upel.cli.main import Front, Output
+from upel.diagnostics import UserError
+
+
+def _read_ir(path: str) -> dict:
+    from upel.ir.schema import validate_ir
+
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    validate_ir(doc)
+    return doc
+
+
+def cmd_spec(args, out: Output) -> int:
+    from upel.ir.encoding import canonical_cbor, ir_digest
+    from upel.ir.schema import validate_ir_docs
+    from upel.ir.write import atomic_write, render_json
+
+    front = Front(args.srcs, [], deps=args.deps or [])
+    out.diagnostics(front)
+    if not front.ok:
+        return 1
+    roots = front.program.roots
+    if len(roots) != 1:
+        raise UserError(f"the srcs of one upel_spec must declare one package; they declare {', '.join(roots)}")
+    doc = front.docs[roots[0]]
+    validate_ir_docs([doc])
+    atomic_write(Path(args.json), render_json(doc))
+    atomic_write(Path(args.cbor), canonical_cbor(doc))
+    atomic_write(Path(args.digest), (ir_digest(doc) + "\n").encode())
+    return 0
+
+
+def cmd_codegen(args, out: Output) -> int:
+    from upel.codegen.driver import generate
+    from upel.ir.write import atomic_write
+
+    doc = _read_ir(args.ir)
+    dest = Path(args.out)
+    for rel, text in generate(doc, args.backend, harness=False).items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text.encode("utf-8"))
+    return 0
+
+
+def cmd_conform(args, out: Output) -> int:
+    from upel.cli.main import print_conformance
+    from upel.codegen.conform import run_conformance
+
+    doc = _read_ir(args.ir)
+    reports = run_conformance(doc, [args.backend], args.samples, args.seed,
+                              progress=lambda m: out.err.print(m))
+    return print_conformance(out, reports)
+
+
+def cmd_verify(args, out: Output) -> int:
+    from upel.interp.runner import run_spec
+    from upel.ir.encoding import ir_digest
+    from upel.ir.write import atomic_write
+
+    doc = _read_ir(args.ir)
+    if args.tool != "interp":
+        raise UserError(f"verification tool {args.tool!r} is not available yet")
+    rep = run_spec(doc, samples=args.samples, seed=args.seed)
+    evidence = {
+        "tool": "upel-interp",
+        "ir_digest": ir_digest(doc),
+        "package": rep.root,
+        "verdict": "passed" if rep.ok else "failed",
+        "samples": args.samples,
+        "seed": args.seed,
+        "functions": [vars(f) for f in rep.functions],
+        "properties": [vars(p) for p in rep.properties],
+        "failures": [vars(f) for f in rep.failures],
+    }
+    for f in rep.failures:
+        out.err.print(f"[red]{f.kind} failure[/]: {f.message}")
+    # The evidence records facts only: no times or paths, so rebuilds are identical.
+    atomic_write(Path(args.out), (json.dumps(evidence, indent=1, sort_keys=True) + "\n").encode())
+    return 0 if rep.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="upel-action")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("spec")
+    c.add_argument("--srcs", nargs="+", required=True)
+    c.add_argument("--deps", nargs="*")
+    c.add_argument("--json", required=True)
+    c.add_argument("--cbor", required=True)
+    c.add_argument("--digest", required=True)
+    c.set_defaults(func=cmd_spec)
+    c = sub.add_parser("codegen")
+    c.add_argument("--ir", required=True)
+    c.add_argument("--backend", required=True)
+    c.add_argument("--out", required=True)
+    c.set_defaults(func=cmd_codegen)
+    for name, func in (("conform", cmd_conform), ("verify", cmd_verify)):
+        c = sub.add_parser(name)
+        c.add_argument("--ir", required=True)
+        c.add_argument("--samples", type=int, default=1000)
+        c.add_argument("--seed", type=int, default=0)
+        if name == "conform":
+            c.add_argument("--backend", required=True)
+        else:
+            c.add_argument("--tool", required=True)
+            c.add_argument("--out", required=True)
+        c.set_defaults(func=func)
+    args = p.parse_args(argv)
+    out = Output(False)
+    from upel.cli.main import guarded
+
+    return guarded(lambda: args.func(args, out), out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
