@@ -5,8 +5,6 @@ load(":backends.bzl", "BACKENDS")
 load(":common.bzl", "ACTION_ENV", "EXECUTION_REQUIREMENTS", "TOOL_ATTR")
 
 def _upel_codegen_impl(ctx):
-    if ctx.attr.backend not in BACKENDS:
-        fail("unknown backend %r; choose one of %s" % (ctx.attr.backend, ", ".join(BACKENDS)), attr = "backend")
     spec = ctx.attr.spec[UpelSpecInfo]
     # The file set depends on the IR, so it is one tree artifact.
     out = ctx.actions.declare_directory(ctx.label.name)
@@ -35,7 +33,9 @@ upel_codegen = rule(
     doc = "Generates the sources of one backend for a upel_spec (a directory of files).",
     attrs = {
         "spec": attr.label(providers = [UpelSpecInfo], mandatory = True),
-        "backend": attr.string(mandatory = True, doc = "one of: " + ", ".join(BACKENDS)),
+        # `values` makes Bazel reject a misspelt backend while loading, with a
+        # one-line message naming the attribute.
+        "backend": attr.string(mandatory = True, values = BACKENDS, doc = "one of: " + ", ".join(BACKENDS)),
         "_tool": TOOL_ATTR,
     },
 )

@@ -5,8 +5,6 @@ load("//bazel:providers.bzl", "UpelSpecInfo")
 load(":backends.bzl", "BACKENDS")
 
 def _upel_conformance_test_impl(ctx):
-    if ctx.attr.backend not in BACKENDS:
-        fail("unknown backend %r; choose one of %s" % (ctx.attr.backend, ", ".join(BACKENDS)), attr = "backend")
     spec = ctx.attr.spec[UpelSpecInfo]
     runner = ctx.executable._runner
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
@@ -37,7 +35,9 @@ upel_conformance_test = rule(
     doc = "A bazel test: generated code of `backend` agrees with the interpreter on every case.",
     attrs = {
         "spec": attr.label(providers = [UpelSpecInfo], mandatory = True),
-        "backend": attr.string(mandatory = True, doc = "one of: " + ", ".join(BACKENDS)),
+        # `values` makes Bazel reject a misspelt backend while loading, with a
+        # one-line message naming the attribute.
+        "backend": attr.string(mandatory = True, values = BACKENDS, doc = "one of: " + ", ".join(BACKENDS)),
         "samples": attr.int(default = 1000, doc = "random inputs per operator"),
         "seed": attr.int(default = 0),
         "_runner": attr.label(default = Label("//:upel_action"), executable = True, cfg = "target"),
