@@ -104,7 +104,7 @@ def _compare(doc: dict, cases: list[Case], lines: list[str], rep: BackendReport)
     for case, line in zip(cases, lines):
         fc = by_fn.setdefault(case.fn, FnConformance(case.fn))
         try:
-            got = decode_result(doc, fns[case.index], line)
+            got = decode_result(doc, fns[case.index], line, ix)  # one index for all lines
         except (ProtocolError, ValueError) as e:
             got, problem = None, str(e)
         else:
