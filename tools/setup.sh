@@ -14,8 +14,12 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # python3-venv: Debian splits venv/ensurepip out of python3. The rest are the
 # real toolchains that conformance runs compile and simulate with: gcc (C),
 # rustc (Rust; Debian 12 ships 1.63, which the Rust backend targets),
-# iverilog and verilator (Verilog).
-APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates gcc libc6-dev rustc iverilog verilator)
+# iverilog and verilator (Verilog). Bazel: Debian's bazel-bootstrap (4.2.3)
+# with its rules_java; nginx-light is the HTTP remote cache the cache test
+# starts on loopback; iproute2 and util-linux give the offline test its
+# network namespace.
+APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates gcc libc6-dev rustc iverilog verilator
+              bazel-bootstrap bazel-rules-java nginx-light iproute2 util-linux curl)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -116,6 +116,10 @@ class ExprChecker:
         if isinstance(e, ast.IntLit):
             if e.value < 0:
                 self.fail("E0202", f"{what} cannot be negative", e.loc)
+            if e.value >= 1 << 64:
+                # Found by tests/fuzz: no unsigned type holds it, and smallest_unsigned()
+                # would make a `u65` that breaks the IR (schema, canonical encoding).
+                self.fail("E0202", f"{what} {e.value} does not fit u64 (0..={(1 << 64) - 1})", e.loc)
             return self.check(e, smallest_unsigned(e.value))
         if (isinstance(e, ast.Call) and isinstance(e.callee, ast.Name) and e.callee.ident == "len"
                 and len(e.args) == 1 and self.scope.lookup("len") is None):
