@@ -86,3 +86,14 @@ def test_gen_rejects_unknown_backend(tmp_path):
     r = upel("gen", "--backend", "cobol", str(spec), "--out", str(tmp_path / "o"))
     assert r.returncode == 1 and "unknown backend" in r.stderr and "python" in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_gen_harness_for_several_roots_goes_per_root(tmp_path):
+    import shutil as _sh
+
+    _sh.copytree(Path(__file__).resolve().parents[2] / "specs" / "avionics", tmp_path / "avionics")
+    out = tmp_path / "out"
+    r = upel("gen", "--backend", "python", str(tmp_path / "avionics"), "--out", str(out), "--harness")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["avionics.arinc429", "avionics.envelope", "avionics.units"]
+    assert (out / "avionics.units" / "harness.py").exists()

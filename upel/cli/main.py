@@ -194,10 +194,16 @@ def cmd_gen(args, out: Output) -> int:
             out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
         return 1
     files: dict[str, str] = {}
+    roots = front.program.roots
+    # Production sources of several roots share their dependency packages and
+    # merge into one tree; harnesses are per root, so each root gets its own
+    # directory when --harness is asked for several roots.
+    per_root = args.harness and len(roots) > 1
     for b in backends:
-        for root in front.program.roots:
+        for root in roots:
             for rel, text in generate(front.docs[root], b, harness=args.harness).items():
-                key = rel if len(backends) == 1 else f"{b}/{rel}"
+                key = f"{root}/{rel}" if per_root else rel
+                key = key if len(backends) == 1 else f"{b}/{key}"
                 if key in files and files[key] != text:
                     raise UserError(f"two packages generate different contents for {key}")
                 files[key] = text
