@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from tools.synth import synth_spec  # noqa: E402
 from upel.check.lower import check_program  # noqa: E402
+from upel.cli.main import tune_gc  # noqa: E402
 from upel.codegen import registry  # noqa: E402
 from upel.codegen.driver import generate  # noqa: E402
 from upel.diagnostics import DiagnosticSink  # noqa: E402
@@ -67,6 +68,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="sizes 100,1000 and one run (for CI)")
     ap.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
     args = ap.parse_args()
+    tune_gc()  # as the upel command does
     sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     runs = 1 if args.quick else args.runs
     backends = available_backends()

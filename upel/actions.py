@@ -128,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         c.set_defaults(func=func)
     args = p.parse_args(argv)
     out = Output(False)
-    from upel.cli.main import guarded
+    from upel.cli.main import guarded, tune_gc
 
+    tune_gc()
     return guarded(lambda: args.func(args, out), out)
 
 

@@ -86,6 +86,21 @@ def fresh(base: str, taken: set[str]) -> str:
     return name
 
 
+class _Layered:
+    """A function's taken names over its package's, without copying the
+    package's set for every function (that copy made generation quadratic)."""
+
+    def __init__(self, base: set[str], extra: set[str]) -> None:
+        self.base = base
+        self.own = set(extra)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.own or name in self.base
+
+    def add(self, name: str) -> None:
+        self.own.add(name)
+
+
 def plain(rust_ident: str) -> str:
     return rust_ident.removeprefix("r#")
 
@@ -343,7 +358,7 @@ class FnEmitter:
         self.m = mod
         self.ix = mod.ix
         self.fn = fn
-        self.taken = set(mod.names.taken[mod.pkg]) | {"Some", "None", "Ok", "Err"}
+        self.taken = _Layered(mod.names.taken[mod.pkg], {"Some", "None", "Ok", "Err"})
         self.locals: dict[str, str] = {}
         self._div: dict[int, bool] = {}
         for name in _local_names(fn):

@@ -302,6 +302,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def tune_gc() -> None:
+    """Collect cycles less often. The AST and IR are large, acyclic trees; at the
+    default thresholds Python's full collections rescan them again and again,
+    which made a 10,000-operator spec cost 14x a 1,000-operator one instead of
+    10x (docs/performance.md). Only the command entry points call this."""
+    import gc
+
+    gc.set_threshold(100_000, 50, 1000)
+
+
 def guarded(run, out: Output) -> int:
     """Run a command: user errors are one line (exit 1), bugs one line asking
     for a report (exit 2, traceback with UPEL_DEBUG=1), never a raw traceback."""
@@ -325,6 +335,7 @@ def guarded(run, out: Output) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = Output(args.json)
+    tune_gc()
     return guarded(lambda: args.func(args, out), out)
 
 
