@@ -32,6 +32,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E0007": ("invalid string literal", "An unknown escape sequence or a malformed `\\u{...}`."),
     "E0008": ("invalid package header", "The header must read `package a.b version \"X.Y.Z\";` with a SemVer version."),
     "E0009": ("misplaced construct", "A construct that the grammar accepts here but the language does not (for example `ensures` on a property)."),
+    "E0010": ("nesting too deep", "Expressions and types nest at most 200 levels (each operator of a chain like `a + b + ...` is one level); split the expression with `let` bindings."),
     # names and packages (E01xx)
     "E0101": ("package not found", "An imported package is in no file given and on no search-path root."),
     "E0102": ("unknown name", "A name that is not defined in this scope or package."),
@@ -133,7 +134,12 @@ def render(d: Diagnostic, sources: dict[str, str]) -> str:
         lines = [f"{d.loc.file}:{d.loc.line}:{d.loc.col}: {head}"]
         text = sources.get(d.loc.file)
         if text is not None:
-            src_lines = text.splitlines()
+            # Split on "\n" only, as the lexer counts lines: splitlines() also breaks at
+            # \f, \v, \x1c-\x1e, \x85, \u2028 and \u2029, and then showed the wrong source
+            # line under a correct line number (found by tests/fuzz).
+            src_lines = [ln.removesuffix("\r") for ln in text.split("\n")]
+            if src_lines[-1] == "":
+                src_lines.pop()  # like splitlines(): no empty line after the final newline
             if 1 <= d.loc.line <= len(src_lines):
                 src = src_lines[d.loc.line - 1].expandtabs(1)
                 num = str(d.loc.line)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import pathlib
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,6 +34,9 @@ SCHEMA_FILE = "ir.schema.json"
 
 #: How many problems the message of an `IRSchemaError` lists.
 MAX_REPORTED_ERRORS = 5
+
+# Enough for ~20 frames per level at the parser's maximum nesting (200), plus callers.
+_RECURSION_LIMIT = 6000
 
 # Messages quote the offending instance, which can be a whole function body.
 _MAX_MESSAGE_CHARS = 300
@@ -141,7 +145,17 @@ def validate_ir(doc: Any) -> None:
     Returns None when it validates; raises `IRSchemaError` listing the
     problems (each with its JSON path) otherwise.
     """
-    problems = _problems(_validator().iter_errors(doc))
+    # jsonschema recurses about a dozen Python frames per level of IR nesting,
+    # so an expression nested ~90 levels deep overflowed the default recursion
+    # limit (found by tests/fuzz: `upel ir` failed with RecursionError on a
+    # chain of 100 `+%`). The parser caps nesting at MAX_NESTING (200) levels;
+    # give the validator room for that, and restore the limit afterwards.
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+    try:
+        problems = _problems(_validator().iter_errors(doc))
+    finally:
+        sys.setrecursionlimit(old_limit)
     if problems:
         raise IRSchemaError(problems)
 

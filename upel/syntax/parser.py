@@ -108,6 +108,16 @@ def _describe_token(tok: Token) -> str:
     return f"'{tok.value}'"
 
 
+# The LALR parse itself is iterative, but every later stage (the AST builder,
+# the checker, the interpreter, the IR schema gate, the backends) recurses once
+# or more per level of nesting. Found by tests/fuzz: 500 nested parentheses or
+# a chain of 400 `+` crashed the front end with RecursionError (an internal
+# error). Deeper input is refused here with a located diagnostic; real specs
+# nest about 25 levels, and 200 keeps every stage within Python's default
+# recursion limit (the schema gate raises its own, see upel/ir/schema.py).
+MAX_NESTING = 200
+
+
 def parse_source(text: str, display_path: str, sink: DiagnosticSink) -> ast.SourceFile | None:
     """Parse one file's text. Returns None (with diagnostics) on any error."""
     try:
@@ -115,7 +125,24 @@ def parse_source(text: str, display_path: str, sink: DiagnosticSink) -> ast.Sour
     except UnexpectedInput as e:
         _report_parse_error(e, text, display_path, sink)
         return None
+    if not _nesting_ok(tree, display_path, sink):
+        return None
     return build_file(tree, display_path, text, sink)
+
+
+def _nesting_ok(tree: lark.Tree, path: str, sink: DiagnosticSink) -> bool:
+    """False (with E0010 at the first too-deep node) if the parse tree nests too deeply."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            loc = ast.Loc(path, 1, 1) if meta.empty else ast.Loc(path, meta.line, meta.column)
+            sink.error("E0010", f"nesting too deep: more than {MAX_NESTING} levels", loc,
+                       "split it up, for example with `let` bindings")
+            return False
+        stack.extend((c, depth + 1) for c in reversed(node.children) if isinstance(c, lark.Tree))
+    return True
 
 
 def _report_parse_error(e: UnexpectedInput, text: str, path: str, sink: DiagnosticSink) -> None:
