@@ -86,6 +86,17 @@ def _diag_json(front: Front) -> list[dict]:
 # ---- commands -------------------------------------------------------------------
 
 
+def checked_front(args, out: Output) -> Front | None:
+    """Read and check the specs; on errors print them (or the JSON) and return None."""
+    front = Front(args.files, _split_paths(args.spec_path))
+    out.diagnostics(front)
+    if front.ok:
+        return front
+    if out.json:
+        out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
+    return None
+
+
 def cmd_check(args, out: Output) -> int:
     front = Front(args.files, _split_paths(args.spec_path))
     out.diagnostics(front)
@@ -101,11 +112,8 @@ def cmd_check(args, out: Output) -> int:
 def cmd_ir(args, out: Output) -> int:
     from upel.ir.write import write_ir
 
-    front = Front(args.files, _split_paths(args.spec_path))
-    out.diagnostics(front)
-    if not front.ok:
-        if out.json:
-            out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
+    front = checked_front(args, out)
+    if front is None:
         return 1
     written = write_ir(front.docs, args.out)
     if args.pretty:
@@ -124,11 +132,8 @@ def cmd_ir(args, out: Output) -> int:
 def cmd_test(args, out: Output) -> int:
     from upel.interp.runner import run_spec
 
-    front = Front(args.files, _split_paths(args.spec_path))
-    out.diagnostics(front)
-    if not front.ok:
-        if out.json:
-            out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
+    front = checked_front(args, out)
+    if front is None:
         return 1
     reports = []
     for root in front.program.roots:
@@ -187,11 +192,8 @@ def cmd_gen(args, out: Output) -> int:
     from upel.codegen.registry import parse_backends
 
     backends = parse_backends(args.backend)
-    front = Front(args.files, _split_paths(args.spec_path))
-    out.diagnostics(front)
-    if not front.ok:
-        if out.json:
-            out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
+    front = checked_front(args, out)
+    if front is None:
         return 1
     files: dict[str, str] = {}
     roots = front.program.roots
@@ -225,11 +227,8 @@ def cmd_conform(args, out: Output) -> int:
     from upel.codegen.registry import parse_backends
 
     backends = parse_backends(args.backend)
-    front = Front(args.files, _split_paths(args.spec_path))
-    out.diagnostics(front)
-    if not front.ok:
-        if out.json:
-            out.emit_json({"ok": False, "diagnostics": _diag_json(front)})
+    front = checked_front(args, out)
+    if front is None:
         return 1
     progress = None if out.json else (lambda msg: out.err.print(f"[dim]{escape(msg)}...[/]"))
     reports = []
