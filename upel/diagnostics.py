@@ -53,7 +53,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E0207": ("record field error", "An unknown, missing or repeated field in a record literal or update."),
     "E0208": ("wrong number of arguments", "A call, built-in or vector with too many or too few arguments."),
     "E0209": ("not callable", "Something that is not a function or built-in is called."),
-    "E0210": ("invalid array length", "Array lengths are constants from 1 to 65536."),
+    "E0210": ("invalid array length", "Array lengths are constants from 1 to 65536, and a value may hold at most 2^20 scalars."),
     "E0211": ("invalid range", "A newtype range must be on an integer type, fit it, and have lo <= hi."),
     "E0212": ("invalid enum", "Enum discriminants must be distinct and fit the underlying integer type."),
     "E0213": ("non-exhaustive match", "A match must cover every value of its scrutinee; add the missing members or `_`."),

@@ -95,11 +95,18 @@ def user_ws(bazel_env):
     return workspace(), run
 
 
-def test_analysis_tests_pass(bazel_env):
+def test_bazel_test_everything_from_a_fresh_output_base(bazel_env):
+    """`bazel test //...`: the analysis tests and a conformance test per spec
+    and backend (real gcc, rustc, iverilog, verilator in the sandbox)."""
     _, run, repo = bazel_env
-    r = run(repo, "test", "//tests/bazel/analysis:all")
+    r = run(repo, "test", "//...", timeout=1800)
+    out = r.stdout + r.stderr
     assert r.returncode == 0, _errors(r)[-3000:]
-    assert "5 tests pass" in r.stdout + r.stderr
+    m = re.search(r"Executed (\d+) out of (\d+) tests: (\d+) tests pass", out)
+    assert m and m.group(2) == m.group(3), out[-2000:]
+    assert int(m.group(2)) >= 5 + 6 * 4  # analysis tests + 6 packages x 4 backends
+    for name in ("arinc429_spec_test", "medtech_infusion_c_conformance", "fintech_ledger_verilog_conformance"):
+        assert name in out
 
 
 def test_rules_work_from_another_workspace(user_ws):

@@ -23,6 +23,7 @@ from upel.ir.model import IntInfo
 from upel.loader import Program
 from upel.syntax import ast
 
+MAX_SCALARS = 1 << 20
 KNOWN_ATTRS = {"req": "one or more requirement ids", "doc": "one string", "deprecated": "one string"}
 
 
@@ -187,6 +188,15 @@ class Checker:
             self.sink.warning("E0112", f"`{sym.name}` is deprecated: {msg}", loc)
 
     # ---- types --------------------------------------------------------------------
+    def scalars(self, t: Type) -> int:
+        """How many scalar leaves a value of type t holds."""
+        if isinstance(t, ArrayT):
+            return t.length * self.scalars(t.elem)
+        rec = self.types.record(t)
+        if rec is not None:
+            return sum(self.scalars(f) for f in rec.fields.values())
+        return 1
+
     def resolve_type(self, te, fs: FileScope) -> Type | None:
         if isinstance(te, ast.TypeArray):
             elem = self.resolve_type(te.elem, fs)
@@ -195,6 +205,14 @@ class Checker:
                 return None
             if not 1 <= n <= 65536:
                 self.sink.error("E0210", f"array length {n} is outside 1..=65536", te.length.loc)
+                return None
+            size = n * self.scalars(elem)
+            if size > MAX_SCALARS:
+                # Values are held element by element (interpreter, IR constants,
+                # vectors, hardware buses); [[[u8; 65536]; 65536]; 65536] would
+                # need 2^48 of them.
+                self.sink.error("E0210", f"a value of this type holds {size} scalars; the maximum is {MAX_SCALARS}",
+                                te.loc, "use fewer or smaller arrays")
                 return None
             return ArrayT(elem, n)
         parts = te.path.parts

@@ -35,6 +35,7 @@ SYMBOL = {
 }
 MAX_ARRAY = 65536
 MAX_FOLD = 65536
+MAX_SCALARS = 1 << 20  # as upel.check.checker: values are held element by element
 
 
 class Bail(Exception):
@@ -480,6 +481,8 @@ class ExprChecker:
         else:
             node, elem = self.check(e.elem, None)
         t = ArrayT(elem, n)
+        if self.ck.scalars(t) > MAX_SCALARS:
+            self.fail("E0210", f"this array holds {self.ck.scalars(t)} scalars; the maximum is {MAX_SCALARS}", e.loc)
         self.expect(t, expected, e.loc)
         return self.node("repeat", t, e.loc, e=node, n=n), t
 
