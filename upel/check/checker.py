@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from upel.check.exprs import RESERVED, Bail, ExprChecker, needs_context
+from upel.check.exprs import MAX_SCALARS, RESERVED, Bail, ExprChecker, needs_context
 from upel.check.symbols import BUILTIN_FUNCTIONS, FileScope, LocalScope, Symbol, suggest
 from upel.check.types import (
     ArrayT, EnumInfo, IntT, NamedT, NewtypeInfo, RecordInfo, Type, TypeTable, parse_int_type,
@@ -23,7 +23,6 @@ from upel.ir.model import IntInfo
 from upel.loader import Program
 from upel.syntax import ast
 
-MAX_SCALARS = 1 << 20
 KNOWN_ATTRS = {"req": "one or more requirement ids", "doc": "one string", "deprecated": "one string"}
 
 

@@ -35,7 +35,7 @@ SYMBOL = {
 }
 MAX_ARRAY = 65536
 MAX_FOLD = 65536
-MAX_SCALARS = 1 << 20  # as upel.check.checker: values are held element by element
+MAX_SCALARS = 1 << 20  # values are held element by element (interpreter, IR, buses)
 
 
 class Bail(Exception):
