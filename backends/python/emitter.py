@@ -17,7 +17,7 @@ import keyword
 import re
 
 from upel.interp.intops import BUILTIN_ERROR_NAMES
-from upel.ir.encoding import ir_digest
+from upel.ir.encoding import ir_digest, package_digest
 from upel.ir.model import IRIndex
 
 RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {
@@ -332,17 +332,39 @@ class Emitter:
         self.pkg: dict = {}
         self.modules = {module_name(p["name"]) for p in ir["packages"]}
 
+    def _visible_packages(self) -> list[dict]:
+        """The current package, then its imports (transitively): the only
+        places an error code it raises can come from. Codes are unique per
+        package only, so looking further would pick another package's name."""
+        by_name = {p["name"]: p for p in self.ir["packages"]}
+        out, todo = [], [self.pkg["name"]]
+        while todo:
+            n = todo.pop(0)
+            if n in by_name and by_name[n] not in out:
+                out.append(by_name[n])
+                todo.extend(by_name[n]["imports"])
+        return out
+
+    def _error_member(self, code: int) -> tuple[dict, dict] | None:
+        for p in self._visible_packages():
+            for es in p["errors"]:
+                for m in es["members"]:
+                    if m["code"] == code:
+                        return es, m
+        return None
+
     def error_ref(self, code: int) -> str:
         """`rt.OVERFLOW` or `DoseError.too_high` (qualified across packages)."""
         if code in BUILTIN_ERROR_NAMES:
             return f"rt.{BUILTIN_ERROR_NAMES[code].upper()}"
-        # Codes are unique within a package: prefer the current package's set.
-        for p in sorted(self.ir["packages"], key=lambda p: p["name"] != self.pkg["name"]):
-            for es in p["errors"]:
-                for m in es["members"]:
-                    if m["code"] == code:
-                        return f"{self.qualified(es['qname'])}.{member(m['name'])}"
-        return str(code)
+        found = self._error_member(code)
+        return f"{self.qualified(found[0]['qname'])}.{member(found[1]['name'])}" if found else str(code)
+
+    def error_name(self, code: int) -> str:
+        if code in BUILTIN_ERROR_NAMES:
+            return BUILTIN_ERROR_NAMES[code]
+        found = self._error_member(code)
+        return f"{found[0]['name']}.{found[1]['name']}" if found else str(code)
 
     def qualified(self, qname: str) -> str:
         pkg, name = qname.rsplit(".", 1)
@@ -416,7 +438,7 @@ class Emitter:
                   for es in pkg["errors"]]
         functions = [self.function(f) for f in pkg["functions"]]
         return {
-            "package": pkg["name"], "version": pkg["version"], "digest": self.digest,
+            "package": pkg["name"], "version": pkg["version"], "digest": package_digest(self.ir, pkg["name"]),
             "doc": [comment(d) for d in pkg["doc"]],
             "imports": [module_name(i) for i in pkg["imports"]],
             "types": types, "consts": consts, "errors": errors, "functions": functions,
@@ -436,7 +458,7 @@ class Emitter:
             low.depth -= 1
         result = low.expr(f["body"])
         low.line(f"return {result}")
-        raises = [self.ix.error_name(c) for c in f["raises"]]
+        raises = [self.error_name(c) for c in f["raises"]]
         return {
             "name": ident(f["name"], self.modules),
             "params": [f"{low.locals[p['name']]}: {self.annot(p['type'])}" for p in f["params"]],

@@ -40,14 +40,11 @@ def _tidy(text: str) -> str:
 def generate(ir: dict, options: dict) -> dict[str, str]:
     em = Emitter(ir)
     files: dict[str, str] = {}
-    # Codes are unique within a package only, so one code may have several names.
-    names: dict[int, list[str]] = {c: [n] for c, n in BUILTIN_ERROR_NAMES.items()}
-    for p in ir["packages"]:
-        for es in p["errors"]:
-            for m in es["members"]:
-                names.setdefault(m["code"], []).append(f"{p['name']}.{es['name']}.{m['name']}")
+    # The runtime names only the built-in codes: it is shared by every package
+    # and root, so it must not depend on the spec (user codes are the error
+    # set IntEnums of each package module).
     files["upel_rt.py"] = _tidy(_ENV.get_template("upel_rt.py.j2").render(
-        errors=[(c, json.dumps(" / ".join(n), ensure_ascii=True)) for c, n in sorted(names.items())]))
+        errors=[(c, json.dumps(n)) for c, n in sorted(BUILTIN_ERROR_NAMES.items())]))
     for pkg in ir["packages"]:
         files[f"{module_name(pkg['name'])}.py"] = _tidy(_ENV.get_template("module.py.j2").render(**em.package(pkg)))
     if options.get("harness"):

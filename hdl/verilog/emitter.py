@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from upel.hdl.verilog.names import comment_lines, comment_text, mangle, module_base
 
-from upel.ir.encoding import ir_digest
+from upel.ir.encoding import ir_digest, package_digest
 from upel.ir.model import IRIndex, int_bounds
 
 ERR_W = 16
@@ -1188,7 +1188,7 @@ def _render_module(gen: Generator, fc: FnCompiler, name: str) -> dict:
     sig = ", ".join(f"{comment_text(p['name'])}: {types.show(p['type'])}" for p in fn["params"])
     header.append(f"Signature: ({sig}) -> {types.show(fn['ret'])}")
     if fn["raises"]:
-        header.append("Raises: " + ", ".join(f"{c} ({gen.ix.error_name(c)})" for c in fn["raises"]))
+        header.append("Raises: " + ", ".join(f"{c} ({gen.ix.error_name(c, fn['qname'].rsplit('.', 1)[0])})" for c in fn["raises"]))
     header.append("Bit layout of the ports (least significant first, see the file header):")
     for p, s in zip(fn["params"], fc.param_sigs):
         header += ["  " + x for x in layout_lines(types, p["type"], 0, net.wires[s.wire].name)]
@@ -1250,7 +1250,7 @@ class Generator:
             modules.append(_render_module(self, fc, self.module_names[fn["qname"]]))
         header = [
             f"UPEL spec package {pkg['name']}, version {comment_text(pkg['version'])}",
-            f"IR digest: {self.digest} (IR document rooted at {self.ir['root']})",
+            f"IR digest: {package_digest(self.ir, pkg['name'])} (package {pkg['name']} with its imports)",
         ]
         doc = quoted(pkg["doc"])
         if doc:

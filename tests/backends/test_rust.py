@@ -102,12 +102,16 @@ def test_file_set_and_headers():
     files = rust.generate(doc, {"harness": False})
     assert sorted(files) == ["avionics_arinc429.rs", "avionics_units.rs", "upel_rt.rs"]
     assert "harness.rs" in rust.generate(doc, {"harness": True})
-    from upel.ir.encoding import ir_digest
+    from upel.ir.encoding import package_digest
 
+    # Each package file names its package and that package's own digest, so
+    # it is the same whichever root generates it; the runtime names no spec.
+    for name, pkg in (("avionics_arinc429.rs", "avionics.arinc429"), ("avionics_units.rs", "avionics.units")):
+        head = files[name].splitlines()[:3]
+        assert pkg in head[0] and 'version "1.0.0"' in head[0]
+        assert package_digest(doc, pkg) in head[1]
+    assert "avionics" not in files["upel_rt.rs"]
     for body in files.values():
-        head = body.splitlines()[:3]
-        assert "avionics." in head[0] and 'version "1.0.0"' in head[0]
-        assert ir_digest(doc) in head[1]
         assert "@generated" not in body  # the driver adds the marker
     assert "crate::avionics_units::Feet" in files["avionics_arinc429.rs"]
     assert '// @req("AV-ARINC-002")' in files["avionics_arinc429.rs"]

@@ -97,3 +97,12 @@ def test_gen_harness_for_several_roots_goes_per_root(tmp_path):
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["avionics.arinc429", "avionics.envelope", "avionics.units"]
     assert (out / "avionics.units" / "harness.py").exists()
+
+
+def test_gen_all_backends_for_all_examples_into_one_tree(tmp_path):
+    """Shared packages generate identical files whichever root they come from."""
+    specs = Path(__file__).resolve().parents[2] / "specs"
+    r = upel("gen", "--backend", "all", str(specs / "avionics"), str(specs / "fintech"), str(specs / "medtech"),
+             "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {"c", "python", "rust", "verilog"}

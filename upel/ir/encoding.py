@@ -66,3 +66,24 @@ def strip_locs(value: Any) -> Any:
 def ir_digest(doc: dict) -> str:
     """`sha256:<hex>` over the canonical CBOR of the IR's semantic view."""
     return "sha256:" + hashlib.sha256(canonical_cbor(strip_locs(doc))).hexdigest()
+
+
+def package_digest(doc: dict, name: str) -> str:
+    """The IR digest of package `name` with its imports: the digest of the
+    document `upel ir` writes with `name` as its root. Backends put it in each
+    package's files, so those files are the same whichever root they are
+    generated for, and several roots can share one output folder."""
+    by_name = {p["name"]: p for p in doc["packages"]}
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(n: str) -> None:  # the loader's dependency_order, on the IR
+        if n in seen or n not in by_name:
+            return
+        seen.add(n)
+        for dep in by_name[n]["imports"]:
+            visit(dep)
+        order.append(n)
+
+    visit(name)
+    return ir_digest({**doc, "root": name, "packages": [by_name[n] for n in order]})

@@ -38,7 +38,7 @@ class IRIndex:
         self.functions: dict[str, dict] = {}
         self.consts: dict[str, dict] = {}
         self.properties: dict[str, dict] = {}
-        self.errors: dict[int, str] = {}
+        self.packages: dict[str, dict] = {p["name"]: p for p in doc["packages"]}
         for pkg in doc["packages"]:
             for t in pkg["types"]:
                 self.types[t["qname"]] = t
@@ -48,9 +48,6 @@ class IRIndex:
                 self.consts[c["qname"]] = c
             for p in pkg["properties"]:
                 self.properties[p["qname"]] = p
-            for es in pkg["errors"]:
-                for m in es["members"]:
-                    self.errors[m["code"]] = f"{es['name']}.{m['name']}"
 
     @property
     def root(self) -> dict:
@@ -76,7 +73,25 @@ class IRIndex:
     def decl(self, t: dict) -> dict | None:
         return self.types.get(t["name"]) if t["k"] == "named" else None
 
-    def error_name(self, code: int) -> str:
+    def error_name(self, code: int, package: str | None = None) -> str:
+        """The name of an error code as seen from `package` (default: the root).
+
+        User codes are unique within a package only, so the name is looked up
+        in the package and then its imports, breadth first.
+        """
         from upel.interp.intops import BUILTIN_ERROR_NAMES
 
-        return BUILTIN_ERROR_NAMES.get(code) or self.errors.get(code) or f"error {code}"
+        if code in BUILTIN_ERROR_NAMES:
+            return BUILTIN_ERROR_NAMES[code]
+        todo, seen = [package or self.doc["root"]], set()
+        while todo:
+            name = todo.pop(0)
+            if name in seen or name not in self.packages:
+                continue
+            seen.add(name)
+            for es in self.packages[name]["errors"]:
+                for m in es["members"]:
+                    if m["code"] == code:
+                        return f"{es['name']}.{m['name']}"
+            todo.extend(self.packages[name]["imports"])
+        return f"error {code}"

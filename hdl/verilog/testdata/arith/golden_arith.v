@@ -1,5 +1,5 @@
 // UPEL spec package golden.arith, version 0.1.0
-// IR digest: sha256:6c8b9eeb3339eec9a33e48b32d7cad56ab06cd680011bdef36fbb874af1987b6 (IR document rooted at golden.arith)
+// IR digest: sha256:6c8b9eeb3339eec9a33e48b32d7cad56ab06cd680011bdef36fbb874af1987b6 (package golden.arith with its imports)
 //
 // Conventions of every module in this file:
 //   - one purely combinational, synthesisable Verilog-2005 module per operator;

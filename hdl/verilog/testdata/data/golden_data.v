@@ -1,5 +1,5 @@
 // UPEL spec package golden.data, version 0.1.0
-// IR digest: sha256:c6195e677391f131d07eab066e5e28869ff0214b9b7709ad0c766e12f0b8fcbe (IR document rooted at golden.data)
+// IR digest: sha256:c6195e677391f131d07eab066e5e28869ff0214b9b7709ad0c766e12f0b8fcbe (package golden.data with its imports)
 //
 // Conventions of every module in this file:
 //   - one purely combinational, synthesisable Verilog-2005 module per operator;
