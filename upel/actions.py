@@ -23,10 +23,16 @@ from upel.diagnostics import UserError
 
 
 def _read_ir(path: str) -> dict:
-    from upel.ir.schema import validate_ir
+    """An IR document from disk; anything else is the user's error, not a bug."""
+    from upel.ir.schema import IRSchemaError, validate_ir
 
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    validate_ir(doc)
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        validate_ir(doc)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UserError(f"{path}: cannot read an IR document: {e}") from None
+    except IRSchemaError as e:
+        raise UserError(f"{path}: not a valid UPEL IR document:\n{e}") from None
     return doc
 
 

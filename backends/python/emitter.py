@@ -360,12 +360,6 @@ class Emitter:
         found = self._error_member(code)
         return f"{self.qualified(found[0]['qname'])}.{member(found[1]['name'])}" if found else str(code)
 
-    def error_name(self, code: int) -> str:
-        if code in BUILTIN_ERROR_NAMES:
-            return BUILTIN_ERROR_NAMES[code]
-        found = self._error_member(code)
-        return f"{found[0]['name']}.{found[1]['name']}" if found else str(code)
-
     def qualified(self, qname: str) -> str:
         pkg, name = qname.rsplit(".", 1)
         if pkg == self.pkg["name"]:
@@ -458,7 +452,7 @@ class Emitter:
             low.depth -= 1
         result = low.expr(f["body"])
         low.line(f"return {result}")
-        raises = [self.error_name(c) for c in f["raises"]]
+        raises = [self.ix.error_name(c, self.pkg["name"]) for c in f["raises"]]
         return {
             "name": ident(f["name"], self.modules),
             "params": [f"{low.locals[p['name']]}: {self.annot(p['type'])}" for p in f["params"]],

@@ -159,3 +159,16 @@ def test_example_specs_pass(tmp_path):
     r = run("test", "specs/avionics", "specs/fintech", "specs/medtech", "--samples", "300", cwd=REPO)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "PASS" in r.stdout
+
+
+def test_action_entry_point_rejects_malformed_ir_cleanly(tmp_path):
+    """The Bazel action tool answers a bad IR file with one line, exit 1, no output."""
+    bad = tmp_path / "x.ir.json"
+    out = tmp_path / "gen"
+    for content in ("{not json", '{"format": "upel-ir"}'):
+        bad.write_text(content)
+        r = subprocess.run([sys.executable, "-m", "upel.actions", "codegen", "--ir", str(bad), "--backend", "c",
+                            "--out", str(out)], capture_output=True, text=True)
+        assert r.returncode == 1, r.stderr
+        assert "IR document" in r.stderr and "Traceback" not in r.stderr and "internal error" not in r.stderr
+        assert not out.exists()

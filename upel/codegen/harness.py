@@ -21,7 +21,7 @@ from upel.codegen.values import from_hex, leaves, to_hex, unflatten, flatten
 from upel.interp.eval import Evaluator
 from upel.interp.inputs import InputGen
 from upel.interp.intops import Raised
-from upel.interp.runner import IRResolver, to_canonical, to_value, _seed
+from upel.interp.runner import IRResolver, item_seed, to_canonical, to_value
 from upel.ir.model import IRIndex
 
 
@@ -61,7 +61,7 @@ def make_cases(doc: dict, samples: int, seed: int) -> list[Case]:
             args = [to_value(a) for a in c["args"]]
             cases.append(Case(vs["fn"], index[vs["fn"]], args, "vector", c["expect"]))
     for fn in root["functions"]:
-        gen = InputGen(ix, _seed(seed, "conform:" + fn["qname"]))
+        gen = InputGen(ix, item_seed(seed, "conform:" + fn["qname"]))
         for _ in range(samples):
             args = gen.args(fn["params"])
             cases.append(Case(fn["qname"], index[fn["qname"]], args, "random", expect(fn["qname"], args)))

@@ -156,7 +156,7 @@ def run_spec(doc: dict, samples: int = 1000, seed: int = 0, packages: set[str] |
         fn = ix.functions[qname]
         if not fn["ensures"] or samples <= 0:
             continue
-        gen = InputGen(ix, _seed(seed, qname))
+        gen = InputGen(ix, item_seed(seed, qname))
         for _ in range(samples):
             args = gen.args(fn["params"])
             rep.random_calls += 1
@@ -180,7 +180,7 @@ def _run_property(ix, ev, prop, samples, seed, failures) -> PropReport:
     requires = [ev.compile(e) for e in prop["requires"]]
     body = ev.compile(prop["body"])
     names = [p["name"] for p in prop["params"]]
-    gen = InputGen(ix, _seed(seed, prop["qname"]))
+    gen = InputGen(ix, item_seed(seed, prop["qname"]))
     for _ in range(samples):
         args = gen.args(prop["params"])
         env = dict(zip(names, args))
@@ -204,7 +204,7 @@ def _run_property(ix, ev, prop, samples, seed, failures) -> PropReport:
     return rep
 
 
-def _seed(seed: int, name: str) -> int:
+def item_seed(seed: int, name: str) -> int:
     # Per-item seeds: adding a function does not change the inputs of another.
     import hashlib
 
