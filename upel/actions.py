@@ -8,7 +8,8 @@ failure so the build stops with the spec's own message.
     spec     --srcs F... [--deps F...] --json OUT --cbor OUT --digest OUT
     codegen  --ir IR.json --backend B --out DIR
     conform  --ir IR.json --backend B [--samples N] [--seed S]   (a test)
-    verify   --ir IR.json --tool T --out EVIDENCE.json
+    verify   --ir IR.json --tool T --out EVIDENCE.json [--sarif OUT.sarif]
+             [--gen-dir BACKEND=DIR] [--timeout S]
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def cmd_verify(args, out: Output) -> int:
 
     doc = _read_ir(args.ir)
     if args.tool != "interp":
-        raise UserError(f"verification tool {args.tool!r} is not available yet")
+        return _verify_with_prover(args, doc, out)
     rep = run_spec(doc, samples=args.samples, seed=args.seed)
     evidence = {
         "tool": "upel-interp",
@@ -103,6 +104,28 @@ def cmd_verify(args, out: Output) -> int:
         out.err.print(f"[red]{f.kind} failure[/]: {f.message}")
     # The evidence records facts only: no times or paths, so rebuilds are identical.
     atomic_write(Path(args.out), (json.dumps(evidence, indent=1, sort_keys=True) + "\n").encode())
+    return 0 if rep.ok else 1
+
+
+def _verify_with_prover(args, doc: dict, out: Output) -> int:
+    """One prover on one spec: evidence without durations (a cached, reproducible output)."""
+    from upel.verify.driver import verify, write_outputs
+    from upel.verify.registry import parse_tools
+
+    gen_dirs = {}
+    for v in args.gen_dir or []:
+        backend, _, path = v.partition("=")
+        gen_dirs[backend] = Path(path)
+    (tool,) = parse_tools(args.tool)
+    (rep,) = verify(doc, [tool], timeout=args.timeout, gen_dirs=gen_dirs,
+                    progress=lambda m: out.err.print(m))
+    for r in rep.failures():
+        where = f" ({r.loc['file']}:{r.loc['line']})" if r.loc else ""
+        out.err.print(f"[red]{r.verdict}[/] [{r.tool}] {r.obligation}{where}: {r.message}")
+        if r.counterexample and r.counterexample.get("vector"):
+            out.err.print(f"    counterexample: {r.counterexample['vector']}")
+    write_outputs(doc, rep, Path(args.out), Path(args.sarif) if args.sarif else None, reproducible=True)
+    out.err.print(f"{tool}: {len(rep.records)} obligation(s), {len(rep.failures())} not proved")
     return 0 if rep.ok else 1
 
 
@@ -131,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             c.add_argument("--tool", required=True)
             c.add_argument("--out", required=True)
+            c.add_argument("--sarif")
+            c.add_argument("--gen-dir", action="append")
+            c.add_argument("--timeout", type=float, default=120.0)
         c.set_defaults(func=func)
     args = p.parse_args(argv)
     out = Output(False)

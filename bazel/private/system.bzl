@@ -4,7 +4,7 @@ load(":codegen.bzl", "upel_codegen")
 load(":conformance.bzl", "upel_conformance_test")
 load(":verify.bzl", "upel_verify")
 
-def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], samples = 1000, group = "all_targets", visibility = None):
+def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], samples = 1000, group = "all_targets", visibility = None, verify_timeout = 300):
     """For each spec: codegen and a conformance test per backend, and verification.
 
     Args:
@@ -13,6 +13,7 @@ def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], s
       backends: backends to generate and test.
       verify_tools: tools for upel_verify.
       samples: random inputs per operator in conformance tests and verification.
+      verify_timeout: seconds per prover call in upel_verify.
       group: name of the filegroup holding every target (default "all_targets").
       visibility: visibility of the generated targets.
     """
@@ -29,7 +30,16 @@ def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], s
                 size = "medium",
             )
             members += [":%s_%s" % (base, backend), ":%s_%s_conformance" % (base, backend)]
-        upel_verify(name = base + "_verify", spec = spec, tools = verify_tools, samples = samples, visibility = visibility)
+        # Code-level provers check the very trees the codegen targets produce.
+        upel_verify(
+            name = base + "_verify",
+            spec = spec,
+            codegen = [":%s_%s" % (base, b) for b in backends if b in ("c", "verilog")],
+            tools = verify_tools,
+            samples = samples,
+            timeout = verify_timeout,
+            visibility = visibility,
+        )
         members += [spec, ":%s_verify" % base]
     # testonly: the group includes the conformance tests, so that building it
     # builds their executables too (`bazel test` then runs them).

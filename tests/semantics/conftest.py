@@ -20,6 +20,7 @@ acceptable) and returns the diagnostics.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from pathlib import Path
 
@@ -33,6 +34,10 @@ from upel.ir.model import IRIndex
 from upel.loader import load
 
 HEADER = 'package t version "1.0.0";\n'
+# With UPEL_SEMANTICS_SMT=1 every call is also evaluated through the SMT
+# lowering (proofs/smt) by the real z3 and must agree with the interpreter:
+# the whole suite then tests the prover's model of the language.
+SMT_CROSS_CHECK = bool(os.environ.get("UPEL_SEMANTICS_SMT"))
 
 _dir: Path | None = None
 _compiled: dict[str, tuple[dict | None, list]] = {}
@@ -80,13 +85,38 @@ class Spec:
         self.ev = Evaluator(IRResolver(IRIndex(doc)), check_ensures=True)
 
     def __call__(self, fn: str, *args) -> dict:
-        return outcome(self.ev, "t." + fn, [_to_input(a) for a in args])
+        got = outcome(self.ev, "t." + fn, [_to_input(a) for a in args])
+        if SMT_CROSS_CHECK:
+            _smt_cross_check(self, "t." + fn, list(args))
+        return got
 
     def value(self, fn: str, *args):
         """The value of a call that must not raise."""
         got = self(fn, *args)
         assert "value" in got, f"{fn}{args} raised {got}"
         return got["value"]
+
+
+def _smt_cross_check(spec: Spec, fn: str, args: list) -> None:
+    from upel.interp.eval import ContractViolation
+    from upel.proofs.smt.evaluate import SmtEvaluator
+
+    plain = Evaluator(IRResolver(IRIndex(spec.doc)))  # the lowering has no ensures checks
+    try:
+        want = outcome(plain, fn, [_to_input(a) for a in args])
+    except ContractViolation:  # pragma: no cover - plain evaluators do not check ensures
+        return
+    canon = [_canon(a) for a in args]
+    got = SmtEvaluator(spec.doc).outcomes(fn, [canon])[0]
+    assert got == want, f"SMT lowering disagrees with the interpreter on {fn}{tuple(args)}: smt {got}, interp {want}"
+
+
+def _canon(v):
+    if isinstance(v, (list, tuple)):
+        return [_canon(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _canon(x) for k, x in v.items()}
+    return v
 
 
 def _show(diags) -> str:

@@ -23,7 +23,12 @@ from upel.ir.model import IntInfo
 from upel.loader import Program
 from upel.syntax import ast
 
-KNOWN_ATTRS = {"req": "one or more requirement ids", "doc": "one string", "deprecated": "one string"}
+KNOWN_ATTRS = {"req": "one or more requirement ids", "doc": "one string", "deprecated": "one string",
+               "assume": "three strings: tool, obligation, justification"}
+# @assume(tool, obligation, justification): which tools and obligation names are valid
+# is checked when the item is lowered (upel/check/lower.py), where its clauses are known.
+ASSUME_TOOLS = ("smt", "coq", "wp", "eva", "cbmc", "yosys")
+MIN_JUSTIFICATION = 20
 
 
 @dataclass
@@ -93,7 +98,13 @@ class Checker:
         for a in getattr(meta, "attrs", []):
             if a.name not in KNOWN_ATTRS:
                 self.sink.error("E0110", f"unknown attribute `@{a.name}`", a.loc,
-                                "known attributes: @req, @doc, @deprecated")
+                                "known attributes: @req, @doc, @deprecated, @assume")
+            elif a.name == "assume":
+                if not isinstance(item, (ast.FnDecl, ast.PropertyDecl)):
+                    self.sink.error("E0110", "`@assume` applies to functions and properties only", a.loc)
+                elif len(a.args) != 3:
+                    self.sink.error("E0110", f"`@assume` takes {KNOWN_ATTRS['assume']}", a.loc,
+                                    'for example @assume("coq", "ensures[0]", "why it holds and who checked it")')
             elif (a.name == "req" and not a.args) or (a.name != "req" and len(a.args) != 1):
                 self.sink.error("E0110", f"`@{a.name}` takes {KNOWN_ATTRS[a.name]}", a.loc)
             elif any(not s.strip() for s in a.args):

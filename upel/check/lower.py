@@ -196,6 +196,7 @@ def _lower_fn(ck: Checker, sym: Symbol) -> dict | None:
         "ensures": ensures,
         "body": body[0],
         "calls": sorted(ctx.calls),
+        **_assumptions(ck, sym, [f"ensures[{i}]" for i in range(len(ensures))] + ["raises"]),
     }
 
 
@@ -214,7 +215,37 @@ def _lower_property(ck: Checker, sym: Symbol) -> dict | None:
         "params": [{"name": p.name, "type": ck.types.to_ir(t)} for p, t in zip(d.params, types)],
         "requires": requires,
         "body": body,
+        **_assumptions(ck, sym, ["property"]),
     }
+
+
+# Code-level obligations (Frama-C RTE, synthesis) can be assumed too.
+_TOOL_KINDS = ("rte", "synth")
+
+
+def _assumptions(ck: Checker, sym: Symbol, obligations: list[str]) -> dict:
+    """`{"assume": [...]}` from @assume attributes (absent when there are none)."""
+    from .checker import ASSUME_TOOLS, MIN_JUSTIFICATION
+
+    out = []
+    for a in sym.decl.meta.attrs:
+        if a.name != "assume" or len(a.args) != 3:
+            continue
+        tool, ob, why = (x.strip() for x in a.args)
+        if tool not in ASSUME_TOOLS:
+            ck.sink.error("E0110", f"`@assume`: unknown tool `{tool}`", a.loc, f"tools: {', '.join(ASSUME_TOOLS)}")
+        elif ob not in obligations and ob not in _TOOL_KINDS:
+            ck.sink.error("E0110", f"`@assume`: `{sym.name}` has no obligation `{ob}`", a.loc,
+                          f"its obligations: {', '.join(obligations + list(_TOOL_KINDS))}")
+        elif len(why) < MIN_JUSTIFICATION:
+            ck.sink.error("E0110", "`@assume` needs a written justification (at least "
+                          f"{MIN_JUSTIFICATION} characters)", a.loc,
+                          "say why the obligation holds and how else it is checked; it goes into the evidence")
+        elif any(x["tool"] == tool and x["obligation"] == ob for x in out):
+            ck.sink.error("E0110", f"`@assume` for {tool} {ob} is given twice", a.loc)
+        else:
+            out.append({"tool": tool, "obligation": ob, "justification": why})
+    return {"assume": out} if out else {}
 
 
 def _lower_vectors(ck: Checker, fs, item: ast.VectorsDecl) -> dict | None:

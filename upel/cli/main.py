@@ -1,4 +1,4 @@
-"""CLI stage: the `upel` command (check, ir, test).
+"""CLI stage: the `upel` command (check, ir, test, gen, conform, verify).
 
 Every command reads specs through the same front end (load -> parse ->
 check -> IR), prints diagnostics to stderr (rich, or plain when piped), and
@@ -298,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0, help="seed for the random inputs (default 0)")
     c.add_argument("--keep", metavar="DIR", help="keep the generated build trees under DIR for inspection")
     c.set_defaults(func=cmd_conform)
+    from upel.cli.verify import add_parser as add_verify
+
+    add_verify(sub, common)
     return p
 
 

@@ -1,0 +1,111 @@
+"""CLI stage: `upel verify` - prove the obligations of specs with real provers.
+
+    upel verify [--tool smt,coq,wp,eva,cbmc,yosys | all] [--timeout S]
+                [--evidence DIR] [--keep DIR] [--gen-dir BACKEND=DIR] FILE...
+
+Prints a summary table per spec (obligations, proved, assumed, failed, time
+per tool), then every obligation that did not pass with the tool that said
+so, its message and, for refutations, the counterexample as a vector line.
+`--evidence DIR` writes `DIR/<package>/<tool>.evidence.json` (schema
+`schemas/evidence.schema.json`) and `<tool>.sarif` (SARIF 2.1.0). Exit 0
+only when every obligation of every tool is proved or explicitly assumed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from upel.diagnostics import UserError
+
+
+def add_parser(sub, common) -> None:
+    from upel.verify.registry import DEFAULT_TOOLS
+
+    c = sub.add_parser("verify", parents=[common],
+                       help="prove contracts and properties with real provers (Z3, Coq, Frama-C, CBMC, Yosys)")
+    c.add_argument("--tool", default="all", metavar="T[,T...]",
+                   help=f"verification tools, or `all` = {','.join(DEFAULT_TOOLS)} (default: all)")
+    c.add_argument("--timeout", type=float, default=120.0, metavar="S",
+                   help="seconds per prover call before the obligation counts as timed out (default 120)")
+    c.add_argument("--evidence", metavar="DIR", help="write evidence JSON and SARIF per tool under DIR")
+    c.add_argument("--keep", metavar="DIR", help="keep every tool's work files (scripts, harnesses) under DIR")
+    c.add_argument("--gen-dir", action="append", default=[], metavar="BACKEND=DIR",
+                   help="check this already generated tree (must equal what `upel gen` writes) instead of generating")
+    c.set_defaults(func=cmd_verify)
+
+
+def _gen_dirs(values: list[str]) -> dict[str, Path]:
+    out = {}
+    for v in values:
+        backend, sep, path = v.partition("=")
+        if not sep or not backend or not path:
+            raise UserError(f"--gen-dir takes BACKEND=DIR, got {v!r}")
+        out[backend] = Path(path)
+    return out
+
+
+def cmd_verify(args, out) -> int:
+    from upel.cli.main import checked_front
+    from upel.verify.driver import verify, write_outputs
+    from upel.verify.registry import parse_tools
+
+    tools = parse_tools(args.tool)
+    if args.timeout <= 0:
+        raise UserError("--timeout must be positive")
+    gen_dirs = _gen_dirs(args.gen_dir)
+    front = checked_front(args, out)
+    if front is None:
+        return 1
+    progress = (lambda m: None) if out.json else (lambda m: out.err.print(f"[dim]{escape(m)}[/]"))
+    results = []
+    for root in front.program.roots:
+        doc = front.docs[root]
+        keep = Path(args.keep) / root if args.keep else None
+        reports = verify(doc, tools, timeout=args.timeout, gen_dirs=gen_dirs, keep=keep, progress=progress)
+        if args.evidence:
+            dest = Path(args.evidence) / root
+            dest.mkdir(parents=True, exist_ok=True)
+            for rep in reports:
+                write_outputs(doc, rep, dest / f"{rep.tool}.evidence.json", dest / f"{rep.tool}.sarif")
+        results.append((root, reports))
+    ok = all(rep.ok for _, reps in results for rep in reps)
+    if out.json:
+        out.emit_json({"ok": ok, "specs": [
+            {"package": root, "tools": [{"tool": r.tool, "versions": r.versions, "ok": r.ok,
+                                          "seconds": round(r.duration_ms / 1000, 3),
+                                          "records": [x.to_json() for x in r.records]} for r in reps]}
+            for root, reps in results]})
+        return 0 if ok else 1
+    for root, reps in results:
+        _print_summary(out, root, reps)
+    verdict = "[bold green]PASS[/]" if ok else "[bold red]FAIL[/]"
+    n = sum(len(r.records) for _, reps in results for r in reps)
+    bad = sum(len(r.failures()) for _, reps in results for r in reps)
+    out.out.print(f"{verdict}: {len(results)} spec(s), {n} obligation result(s), {bad} not proved")
+    return 0 if ok else 1
+
+
+def _print_summary(out, root: str, reports) -> None:
+    table = Table(title=f"verify: {root}", title_justify="left")
+    for col in ("tool", "versions", "obligations", "proved", "assumed", "failed", "unknown/timeout/error", "time"):
+        table.add_column(col, justify="left" if col in ("tool", "versions") else "right")
+    for r in reports:
+        c = {v: sum(1 for x in r.records if x.verdict == v) for v in
+             ("proved", "assumed", "failed", "unknown", "timeout", "error")}
+        table.add_row(r.tool, ", ".join(f"{k} {v}" for k, v in r.versions.items()), str(len(r.records)),
+                      str(c["proved"]), str(c["assumed"]), str(c["failed"]),
+                      str(c["unknown"] + c["timeout"] + c["error"]), f"{r.duration_ms / 1000:.1f} s")
+    out.out.print(table)
+    for r in reports:
+        for x in r.failures():
+            out.out.print(f"  [bold red]{x.verdict}[/] [{x.tool}] {escape(x.obligation)}"
+                          + (f" ({escape(x.loc['file'])}:{x.loc['line']})" if x.loc else "")
+                          + (f": {escape(x.message)}" if x.message else ""))
+            if x.counterexample and x.counterexample.get("vector"):
+                out.out.print(f"      counterexample: {escape(x.counterexample['vector'])}")
+        for x in r.records:
+            if x.verdict == "assumed":
+                out.out.print(f"  [yellow]assumed[/] [{x.tool}] {escape(x.obligation)}: {escape(x.justification or '')}")
