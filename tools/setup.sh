@@ -17,9 +17,13 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # iverilog and verilator (Verilog). Bazel: Debian's bazel-bootstrap (4.2.3)
 # with its rules_java; nginx-light is the HTTP remote cache the cache test
 # starts on loopback; iproute2 and util-linux give the offline test its
-# network namespace.
+# network namespace. Provers (issue 5, docs/verification.md): z3 (SMT),
+# coq (coqc), frama-c-base + why3 (WP, EVA; WP proves through Why3 with Z3),
+# yosys (synthesis and formal checks of the Verilog). CBMC is not in Debian
+# 12: tools/install_cbmc.sh unpacks Debian 13's, pinned by SHA-256.
 APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates gcc libc6-dev rustc iverilog verilator
-              bazel-bootstrap bazel-rules-java nginx-light iproute2 util-linux curl)
+              bazel-bootstrap bazel-rules-java nginx-light iproute2 util-linux curl
+              z3 coq frama-c-base why3 yosys dpkg)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -37,6 +41,15 @@ if ((${#missing[@]})); then
 else
   log "Debian packages present: ${APT_PACKAGES[*]}"
 fi
+
+# ---- provers ------------------------------------------------------------
+# Why3 must know its provers (WP calls Z3 through it); detection is cheap and
+# idempotent, and the config lives in $HOME/.why3.conf.
+if [ ! -s "${HOME:-/root}/.why3.conf" ] || ! grep -q 'name = "Z3"' "${HOME:-/root}/.why3.conf"; then
+  log "configuring why3 provers"
+  why3 config detect >/dev/null
+fi
+bash tools/install_cbmc.sh
 
 # ---- python -------------------------------------------------------------
 PY=${PYTHON:-python3}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from upel.codegen.registry import ToolMissing
 from upel.verify.context import VerifyContext
@@ -22,6 +21,8 @@ from upel.verify.evidence import Evidence, sha256_bytes
 from upel.verify.obligations import Obligation, obligations
 
 from .model import parse_sexprs, replay, vector_line
+from .ints import Unsupported
+from .sorts import TooLarge
 from .script import ScriptBuilder
 
 NAME = "smt"
@@ -51,27 +52,50 @@ def tools() -> dict[str, str]:
     return {"z3": m.group(1)}
 
 
-def file_name(n: int, ob: Obligation) -> str:
+def file_name(n: int, ob: Obligation, encoding: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_.]+", "_", ob.id.replace(":", "."))
-    return f"{n:04d}_{safe}.smt2"
+    return f"{n:04d}_{safe}.{encoding}.smt2"
 
 
 def verify(ctx: VerifyContext) -> list[Evidence]:
     version = tools()["z3"]
     exe = _z3()
-    builder = ScriptBuilder(ctx.doc)
-    obs = obligations(ctx.doc)
+    builders = {"int": ScriptBuilder(ctx.doc, ints=True), "bv": ScriptBuilder(ctx.doc)}
     jobs = []
-    for n, ob in enumerate(obs):
-        text, inputs = builder.script(ob)
-        name = file_name(n, ob)
-        (ctx.workdir / name).write_text(text, encoding="utf-8")
-        jobs.append((ob, name, text, inputs))
+    for n, ob in enumerate(obligations(ctx.doc)):
+        attempts = []
+        too_large = None
+        for enc, builder in builders.items():
+            try:
+                text, inputs = builder.script(ob)
+            except Unsupported:
+                continue  # bit-level operations: the bit-vector encoding only
+            except TooLarge as e:
+                too_large = str(e)
+                break
+            name = file_name(n, ob, enc)
+            (ctx.workdir / name).write_text(text, encoding="utf-8")
+            attempts.append((enc, builder, name, text, inputs))
+        jobs.append((ob, attempts, too_large))
     ctx.progress(f"smt: {len(jobs)} obligations")
 
     def run(job) -> Evidence:
-        ob, name, text, inputs = job
-        return _decide(ctx, exe, version, ob, name, text, inputs, builder)
+        ob, attempts, too_large = job
+        if too_large:
+            return Evidence.for_obligation(ob, tool=NAME, prover="z3", prover_version=version, verdict="unknown",
+                                           command=["z3"], inputs={"ir": ctx.ir_digest},
+                                           message=f"not lowered to SMT: {too_large}")
+        # Integer arithmetic first (fast on scaled arithmetic), bit-vectors when
+        # it cannot decide; the first definite answer is the verdict.
+        ev = None
+        for i, (enc, builder, name, text, inputs) in enumerate(attempts):
+            last = i == len(attempts) - 1
+            limit = ctx.timeout if last else max(5.0, ctx.timeout / 4)
+            ev = _decide(ctx, exe, version, ob, name, text, inputs, builder, limit)
+            ev.details["encoding"] = enc
+            if ev.verdict in ("proved", "failed"):
+                break
+        return ev
 
     with ThreadPoolExecutor(max_workers=max(1, ctx.jobs)) as pool:
         records = list(pool.map(run, jobs))
@@ -81,15 +105,14 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
     return records
 
 
-def _decide(ctx, exe, version, ob, name, text, inputs, builder) -> Evidence:
+def _decide(ctx, exe, version, ob, name, text, inputs, builder, limit) -> Evidence:
     # z3's own soft limit answers "unknown" cleanly; the hard limit (ctx.run) is the backstop.
-    soft_ms = int(ctx.timeout * 1000)
-    cmd = ["z3", "-smt2", f"-t:{soft_ms}", name]
-    res = ctx.run([exe, *cmd[1:]], cwd=ctx.workdir, timeout=ctx.timeout + 10)
+    cmd = ["z3", "-smt2", f"-t:{int(limit * 1000)}", name]
+    res = ctx.run([exe, *cmd[1:]], cwd=ctx.workdir, timeout=limit + 10)
     base = dict(tool=NAME, prover="z3", prover_version=version, command=cmd,
                 inputs={name: sha256_bytes(text.encode()), "ir": ctx.ir_digest}, duration_ms=res.duration_ms)
     if res.timed_out:
-        return Evidence.for_obligation(ob, verdict="timeout", message=f"no answer in {ctx.timeout:g} s", **base)
+        return Evidence.for_obligation(ob, verdict="timeout", message=f"no answer in {limit:g} s", **base)
     try:
         answers = parse_sexprs(res.stdout)
     except ValueError as e:
@@ -97,17 +120,18 @@ def _decide(ctx, exe, version, ob, name, text, inputs, builder) -> Evidence:
     first = answers[0] if answers else None
     if first == "unsat":
         return Evidence.for_obligation(ob, verdict="proved", **base)
-    if first == "unknown" or first == "timeout":
-        verdict = "timeout" if "timeout" in res.stdout or "canceled" in res.stdout else "unknown"
-        return Evidence.for_obligation(ob, verdict=verdict, message=f"z3: {res.stdout.strip()[:200]}", **base)
+    if first in ("unknown", "timeout"):
+        # z3 answers `unknown` when its -t limit expires; say which it was
+        verdict = "timeout" if res.duration_ms >= limit * 1000 * 0.95 else "unknown"
+        return Evidence.for_obligation(ob, verdict=verdict, message=f"z3 gave no answer ({verdict})", **base)
     if first != "sat":
         msg = (res.stdout + res.stderr).strip().splitlines()
         return Evidence.for_obligation(ob, verdict="error", message="z3: " + " | ".join(msg[:3]), **base)
     ix = builder.ix
     try:
-        pairs = answers[1] if inputs else []
-        by_name = {p[0]: p[1] for p in pairs}
-        args = [ix and builder_decode(builder, t, by_name[s]) for s, t in inputs]
+        by_name = {p[0]: p[1] for p in (answers[1] if inputs else [])}
+        sorts = builder.new_sorts()
+        args = [sorts.decode(t, by_name[s]) for s, t in inputs]
     except (KeyError, IndexError, ValueError, TypeError) as e:
         return Evidence.for_obligation(ob, verdict="error", message=f"unreadable z3 model: {e}", **base)
     confirmed, what = replay(ix, ob, args)
@@ -120,11 +144,4 @@ def _decide(ctx, exe, version, ob, name, text, inputs, builder) -> Evidence:
                                    message=f"refuted; the interpreter confirms: {what}", **base)
 
 
-def builder_decode(builder: ScriptBuilder, t: dict, sx):
-    from .sorts import Sorts
-
-    return Sorts(builder.ix).decode(t, sx)
-
-
 __all__ = ["NAME", "tools", "verify"]
-_ = Path

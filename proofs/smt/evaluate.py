@@ -14,12 +14,12 @@ import subprocess
 
 from .model import parse_sexprs
 from .script import ScriptBuilder, eval_script
-from .sorts import Sorts, bv_value
+from .sorts import bv_value
 
 
 class SmtEvaluator:
-    def __init__(self, doc: dict, z3: str = "z3") -> None:
-        self.builder = ScriptBuilder(doc)
+    def __init__(self, doc: dict, z3: str = "z3", ints: bool = False) -> None:
+        self.builder = ScriptBuilder(doc, ints=ints)
         self.z3 = z3
 
     def outcomes(self, fn: str, cases: list[list]) -> list[dict]:
@@ -28,7 +28,7 @@ class SmtEvaluator:
         answers = parse_sexprs(res.stdout)
         if len(answers) != 2 * len(cases):
             raise RuntimeError(f"z3 answered {len(answers)} of {2 * len(cases)} terms:\n{res.stdout[:2000]}{res.stderr[:2000]}")
-        sorts = Sorts(self.builder.ix)
+        sorts = self.builder.new_sorts()
         ret = self.builder.ix.functions[fn]["ret"]
         out = []
         for i in range(len(cases)):

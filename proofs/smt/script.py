@@ -29,13 +29,25 @@ def param_sym(name: str) -> str:
 
 
 class ScriptBuilder:
-    def __init__(self, doc: dict) -> None:
+    """Scripts in one encoding: bit-vectors (default) or mathematical integers
+    (`ints=True`, see ints.py; raises ints.Unsupported outside its fragment)."""
+
+    def __init__(self, doc: dict, ints: bool = False) -> None:
+        self.ints = ints
         self.ix = IRIndex(doc)
         self.consts = IRResolver(self.ix).const_value
         self._defs: dict[str, tuple[Sorts, list[str]]] = {}
 
+    def new_sorts(self) -> Sorts:
+        from .ints import IntSorts
+
+        return IntSorts(self.ix) if self.ints else Sorts(self.ix)
+
     def _lowerer(self, sorts: Sorts, body: Body) -> Lowerer:
-        return Lowerer(sorts, self.consts, lambda q, part: _sym(f"{q}.{part}"), body)
+        from .ints import IntLowerer
+
+        cls = IntLowerer if self.ints else Lowerer
+        return cls(sorts, self.consts, lambda q, part: _sym(f"{q}.{part}"), body)
 
     def _closure(self, roots: set[str]) -> list[str]:
         """Functions reachable from `roots`, callees first (IR order already is)."""
@@ -72,7 +84,7 @@ class ScriptBuilder:
 
     def script(self, ob: Obligation) -> tuple[str, list[tuple[str, dict]]]:
         """(SMT-LIB text, [(input symbol, type)]) for one obligation."""
-        sorts = Sorts(self.ix)
+        sorts = self.new_sorts()
         if ob.kind == "property":
             item = self.ix.properties[ob.subject]
             calls = _calls_in([*item["requires"], item["body"]])
@@ -83,7 +95,12 @@ class ScriptBuilder:
         for q in self._closure(calls):
             defs += self._define(sorts, self.ix.functions[q])
         inputs = [(param_sym(p["name"]), p["type"]) for p in item["params"]]
-        lines = [f"(declare-const {s} {sorts.sort(t)})" for s, t in inputs]
+        lines = []
+        for p in item["params"]:
+            term, leaves = sorts.spread(p["type"], "in:" + p["name"])
+            lines += [f"(declare-const {leaf} {sort})" for leaf, sort in leaves]
+            if term != param_sym(p["name"]):
+                lines.append(f"(define-fun {param_sym(p['name'])} () {sorts.sort(p['type'])} {term})")
         for s, t in inputs:
             lines += [f"(assert {c})" for c in sorts.valid(t, s)]
         lines.append(self._goal(sorts, ob, item))
@@ -149,7 +166,7 @@ def eval_script(builder: ScriptBuilder, fn_qname: str, cases: list[list]) -> str
     """A script that evaluates `fn` on concrete arguments with the solver's
     simplifier: per case, `(simplify (|f.e| args))` then `(simplify (|f.v| args))`.
     Used to test the lowering against the reference interpreter."""
-    sorts = Sorts(builder.ix)
+    sorts = builder.new_sorts()
     fn = builder.ix.functions[fn_qname]
     defs: list[str] = []
     for q in builder._closure({fn_qname}):

@@ -18,6 +18,16 @@ from dataclasses import dataclass
 from upel.ir.model import IRIndex, int_bounds
 
 
+# Arrays are datatypes with one selector per element; past this length the
+# scripts grow beyond what is useful to a solver, and the obligation is
+# reported as not decided (never as proved).
+MAX_ARRAY = 256
+
+
+class TooLarge(Exception):
+    """A type the SMT lowering does not handle at a useful size."""
+
+
 @dataclass(frozen=True)
 class Scalar:
     signed: bool
@@ -85,6 +95,8 @@ class Sorts:
         if s is not None:
             return f"(_ BitVec {s.width})"
         if t["k"] == "array":
+            if t["len"] > MAX_ARRAY:
+                raise TooLarge(f"an array of {t['len']} elements (the SMT lowering handles up to {MAX_ARRAY})")
             elem = self.sort(t["elem"])
             name = f"|arr:{t['len']}:{elem.strip('|')}|"  # one level of quoting only
             if name not in self._decls:
@@ -168,6 +180,24 @@ class Sorts:
         for f in self.ix.decl(t)["fields"]:
             out += self.valid(f["type"], f"({self.rec_sel(sort, f['name'])} {term})")
         return out
+
+    def spread(self, t: dict, name: str) -> tuple[str, list[tuple[str, str]]]:
+        """An input of type t as a term over fresh scalar constants.
+
+        Records and arrays become constructor applications of scalar leaves,
+        so every selector simplifies away and the solver's bit-vector (or
+        arithmetic) procedures see no datatypes at all.
+        Returns (term, [(leaf symbol, sort)])."""
+        if t["k"] != "array" and (self.is_bool(t) or self.scalar(t) is not None):
+            leaf = f"|{name}|"
+            return leaf, [(leaf, self.sort(t))]
+        sort = self.sort(t)
+        if t["k"] == "array":
+            parts = [self.spread(t["elem"], f"{name}#{i}") for i in range(t["len"])]
+        else:
+            parts = [self.spread(f["type"], f"{name}.{f['name']}") for f in self.ix.decl(t)["fields"]]
+        leaves = [leaf for _, ls in parts for leaf in ls]
+        return f"({self.ctor(sort)} " + " ".join(p for p, _ in parts) + ")", leaves
 
     def decode(self, t: dict, sx) -> object:
         """A solver model value (parsed s-expression) -> canonical IR value."""
