@@ -9,4 +9,4 @@ BACKENDS = ["python", "c", "rust", "verilog"]
 # (the reference interpreter running vectors, contracts and properties) is
 # wired today; the provers arrive with the verification issue.
 VERIFY_TOOLS = ["interp", "smt", "coq", "wp", "eva", "cbmc", "yosys"]
-VERIFY_TOOLS_AVAILABLE = ["interp", "smt", "cbmc"]
+VERIFY_TOOLS_AVAILABLE = ["interp", "smt", "cbmc", "coq"]

@@ -1,0 +1,235 @@
+"""Verification stage (Coq): one decidable check and one Lemma per obligation.
+
+Every obligation of upel/verify/obligations.py becomes a boolean function
+`ob_<n>` of the inputs (added to the definitions file, so it can also be
+evaluated on concrete inputs) and a lemma `L_<n>` in its own file:
+
+    forall <leaves>, <value-set hypotheses> -> ob_<n> <inputs> = true
+
+Inputs are flattened into scalar *leaves*: a record parameter is its
+constructor applied to one variable per field, a fixed-length array is a
+list literal of one variable per element. This states the obligation for
+every valid input (each record or array value is such a term) and gives the
+proof script scalars to work with. Each leaf ranges over a value set:
+`lo <= x <= hi` (integers, newtypes), `In x [members]` (enums), or all of
+`bool`.
+
+Proof scripts: when the product of the leaf domains is small, a proof by
+reflection (`zall`/`lall` checkers run by `vm_compute`): sound and complete,
+so a false obligation is refuted, not just left unproved. Otherwise case
+analysis on every `if` and outcome, then `lia`/`nia` after turning
+division and modulo into equations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from upel.verify.obligations import Obligation, obligations
+
+from .emit import ExprEmitter, Model, const_name, fn_name, local_name, requires_bool
+
+# Largest input domain proved by exhaustive evaluation (vm_compute handles
+# about a million evaluations of a small function in seconds).
+REFLECT_LIMIT = 1 << 20
+# Flattened inputs larger than this are not stated (the lemma text would be huge).
+MAX_LEAVES = 256
+
+
+@dataclass
+class Leaf:
+    var: str
+    kind: str                 # range | enum | bool
+    lo: int = 0
+    hi: int = 0
+    members: list[int] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return {"range": self.hi - self.lo + 1, "enum": len(self.members), "bool": 2}[self.kind]
+
+
+@dataclass
+class LemmaSpec:
+    n: int
+    ob: Obligation
+    check_def: str            # Definition ob_<n> ... (goes into the definitions file)
+    leaves: list[Leaf]
+    args: list[str]           # Coq terms of the subject's inputs, built from the leaves
+    method: str               # reflection | symbolic | none
+    why_none: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"L_{self.n:03d}"
+
+    @property
+    def check(self) -> str:
+        return f"ob_{self.n:03d}"
+
+    @property
+    def domain(self) -> int:
+        size = 1
+        for leaf in self.leaves:
+            size *= leaf.size
+        return size
+
+
+def flatten(m: Model, t: dict, var: str) -> tuple[list[Leaf], str]:
+    """(leaves, Coq term) for an input of type t named var."""
+    if t["k"] == "bool":
+        return [Leaf(var, "bool")], var
+    if t["k"] == "array":
+        leaves, terms = [], []
+        for i in range(t["len"]):
+            ls, term = flatten(m, t["elem"], f"{var}'{i}")
+            leaves += ls
+            terms.append(term)
+        return leaves, "[" + "; ".join(terms) + "]"
+    d = m.decl(t) if t["k"] == "named" else None
+    if d is not None and d["kind"] == "record":
+        from .emit import ctor_name
+        leaves, terms = [], []
+        for f in d["fields"]:
+            ls, term = flatten(m, f["type"], f"{var}'{f['name']}")
+            leaves += ls
+            terms.append(term)
+        return leaves, f"({ctor_name(d['qname'])} {' '.join(terms)})"
+    if d is not None and d["kind"] == "enum":
+        return [Leaf(var, "enum", members=[mm["value"] for mm in d["members"]])], var
+    lo, hi = m.value_set(t)
+    return [Leaf(var, "range", lo, hi)], var
+
+
+def _params(m: Model, params: list[dict]) -> str:
+    return " ".join(f"({local_name(p['name'])} : {m.coq_type(p['type'])})" for p in params)
+
+
+def _call(subject: str, params: list[dict]) -> str:
+    args = " ".join(local_name(p["name"]) for p in params)
+    return f"({fn_name(subject)} {args})" if args else fn_name(subject)
+
+
+def check_definition(m: Model, ob: Obligation, name: str) -> str:
+    """The obligation as a boolean function of the subject's inputs."""
+    ex = ExprEmitter(m)
+    if ob.kind == "property":
+        prop = m.ix.properties[ob.subject]
+        reqs = requires_bool(ex, prop["requires"])
+        body = ex.emit(prop["body"])
+        return (f"Definition {name} {_params(m, prop['params'])} : bool :=\n"
+                f"  match {reqs} with\n"
+                f"  | Ok true => match {body} with Ok true => true | _ => false end\n"
+                f"  | Ok false => true\n"
+                f"  | Err _ => false\n  end.")
+    fn = m.ix.functions[ob.subject]
+    call = _call(ob.subject, fn["params"])
+    if ob.kind == "raises":
+        codes = "; ".join(str(c) for c in sorted(set(fn["raises"]) | {5}))
+        return (f"Definition {name} {_params(m, fn['params'])} : bool :=\n"
+                f"  match {call} with Ok _ => true | Err c => in_set c [{codes}] end.")
+    # ensures[i]: ensures 0..i-1 are assumed (they are checked first at run time)
+    i = ob.index
+    inner = f"match {ex.emit(fn['ensures'][i])} with Ok true => true | _ => false end"
+    for j in reversed(range(i)):
+        inner = f"match {ex.emit(fn['ensures'][j])} with Ok true => {inner} | _ => true end"
+    return (f"Definition {name} {_params(m, fn['params'])} : bool :=\n"
+            f"  match {call} with\n"
+            f"  | Ok {local_name('result')} => {inner}\n"
+            f"  | Err _ => true\n  end.")
+
+
+def lemma_specs(doc: dict, m: Model | None = None) -> list[LemmaSpec]:
+    m = m or Model(doc)
+    out = []
+    for n, ob in enumerate(obligations(doc)):
+        item = m.ix.properties.get(ob.subject) or m.ix.functions[ob.subject]
+        leaves: list[Leaf] = []
+        args = []
+        for p in item["params"]:
+            ls, term = flatten(m, p["type"], "x_" + p["name"])
+            leaves += ls
+            args.append(term)
+        spec = LemmaSpec(n, ob, "", leaves, args, "symbolic")
+        spec.check_def = f"(* {ob.id} *)\n" + check_definition(m, ob, spec.check)
+        if len(leaves) > MAX_LEAVES:
+            spec.method, spec.why_none = "none", f"{len(leaves)} scalar inputs: too many to state"
+        elif spec.domain <= REFLECT_LIMIT:
+            spec.method = "reflection"
+        out.append(spec)
+    return out
+
+
+def statement(s: LemmaSpec) -> str:
+    binders = " ".join(f"({leaf.var} : {'bool' if leaf.kind == 'bool' else 'Z'})" for leaf in s.leaves)
+    hyps = []
+    for leaf in s.leaves:
+        if leaf.kind == "range":
+            hyps.append(f"{_z(leaf.lo)} <= {leaf.var} <= {_z(leaf.hi)}")
+        elif leaf.kind == "enum":
+            hyps.append(f"In {leaf.var} [{'; '.join(_z(v) for v in leaf.members)}]")
+    goal = f"{s.check} {' '.join(s.args)} = true" if s.args else f"{s.check} = true"
+    body = " -> ".join([f"({h})" for h in hyps] + [goal])
+    return f"forall {binders}, {body}" if binders else body
+
+
+def _z(v: int) -> str:
+    return f"({v})" if v < 0 else str(v)
+
+
+def reflection_proof(s: LemmaSpec) -> str:
+    checker = f"{s.check} {' '.join(s.args)}" if s.args else s.check
+    for leaf in reversed(s.leaves):
+        fun = f"(fun {leaf.var} : {'bool' if leaf.kind == 'bool' else 'Z'} => {checker})"
+        if leaf.kind == "range":
+            checker = f"zall {fun} {_z(leaf.lo)} (Z.to_nat ({_z(leaf.hi)} - {_z(leaf.lo)} + 1))"
+        elif leaf.kind == "enum":
+            checker = f"lall {fun} [{'; '.join(_z(v) for v in leaf.members)}]"
+        else:
+            checker = f"lall {fun} [true; false]"
+    lines = [f"  assert (H0 : {checker} = true) by (vm_compute; reflexivity)."]
+    hyp_names = []
+    for i, leaf in enumerate(s.leaves):
+        hyp_names.append(f"V{i}" if leaf.kind != "bool" else None)
+    intro = " ".join([leaf.var for leaf in s.leaves] + [h for h in hyp_names if h])
+    if intro:
+        lines.append(f"  intros {intro}.")
+    for i, leaf in enumerate(s.leaves):
+        if leaf.kind == "range":
+            step = f"zrange_ok _ _ _ H{i} {leaf.var} V{i}"
+        elif leaf.kind == "enum":
+            step = f"lall_ok _ _ _ H{i} {leaf.var} V{i}"
+        else:
+            step = f"lall_ok _ _ _ H{i} {leaf.var} (bool_in {leaf.var})"
+        lines.append(f"  pose proof ({step}) as H{i + 1}; cbv beta in H{i + 1}.")
+    lines.append(f"  exact H{len(s.leaves)}.")
+    return "\n".join(lines)
+
+
+def symbolic_proof(s: LemmaSpec, unfold: list[str]) -> str:
+    names = " ".join([s.check] + unfold)
+    # One tactic sequence (`;`): every goal left by the enum case split gets the
+    # whole script, and the lemma fails if any branch is not closed.
+    return (f"  intros; upel_hyps;\n"
+            f"  cbv beta iota zeta delta [{names}];\n"
+            f"  upel_split;\n"
+            f"  upel_arith.")
+
+
+def unfold_names(doc: dict) -> list[str]:
+    """Every model definition a proof may need to see through."""
+    names = []
+    for pkg in doc["packages"]:
+        names += [const_name(c["qname"]) for c in pkg["consts"]]
+        names += [fn_name(f["qname"]) for f in pkg["functions"]]
+    return names + ["bind", "chk", "to_range", "wrap_u", "wrap_s", "clamp", "op_div", "op_rem",
+                    "in_set", "enum_from", "op_index", "op_upd"]
+
+
+def lemma_file(s: LemmaSpec, module: str, unfold: list[str]) -> str:
+    proof = reflection_proof(s) if s.method == "reflection" else symbolic_proof(s, unfold)
+    return (f"(* {s.ob.id}: {s.method} *)\n"
+            f"Require Import ZArith Lia Bool List.\nImport ListNotations.\nOpen Scope Z_scope.\n"
+            f"Require Import Upel.{module}.\n\n"
+            f"Lemma {s.name} : {statement(s)}.\nProof.\n{proof}\nQed.\n\n"
+            f"Print Assumptions {s.name}.\n")

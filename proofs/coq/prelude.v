@@ -1,0 +1,157 @@
+(* UPEL Coq model, prelude: the outcome monad and the integer operations of
+   upel/interp/intops.py. Values are mathematical integers (Z) that always lie
+   in the value set of their type; each definition below mirrors the
+   reference interpreter exactly, written so that lia can reason about it
+   (modulus and powers are passed in as precomputed literals). *)
+Require Import ZArith Lia Bool List.
+Import ListNotations.
+Open Scope Z_scope.
+
+Inductive Out (A : Type) : Type := Ok : A -> Out A | Err : Z -> Out A.
+Arguments Ok {A} _.
+Arguments Err {A} _.
+
+(* Strict left-to-right sequencing: the first error ends the evaluation. *)
+Definition bind {A B : Type} (m : Out A) (f : A -> Out B) : Out B :=
+  match m with Ok v => f v | Err c => Err c end.
+
+Definition out_eqb {A : Type} (eq : A -> A -> bool) (a b : Out A) : bool :=
+  match a, b with
+  | Ok x, Ok y => eq x y
+  | Err c, Err d => Z.eqb c d
+  | _, _ => false
+  end.
+
+(* Checked result against a value set [lo, hi]: overflow (1). *)
+Definition chk (lo hi v : Z) : Out Z :=
+  if lo <=? v then (if v <=? hi then Ok v else Err 1) else Err 1.
+
+(* Value-preserving conversion into a newtype: range (3). *)
+Definition to_range (lo hi v : Z) : Out Z :=
+  if lo <=? v then (if v <=? hi then Ok v else Err 3) else Err 3.
+
+(* Two's complement truncation to a width with modulus m = 2^w. *)
+Definition wrap_u (m v : Z) : Z := v mod m.
+Definition wrap_s (m v : Z) : Z :=
+  let r := v mod m in if m / 2 <=? r then r - m else r.
+
+Definition clamp (lo hi v : Z) : Z := Z.max lo (Z.min hi v).
+
+(* Z.quot truncates toward zero and Z.rem takes the dividend's sign,
+   exactly like trunc_div / rem of intops.py. *)
+Definition op_div (lo hi a b : Z) : Out Z :=
+  if b =? 0 then Err 2 else chk lo hi (Z.quot a b).
+Definition op_rem (lo hi a b : Z) : Out Z :=
+  if b =? 0 then Err 2 else chk lo hi (Z.rem a b).
+
+(* Shifts by a variable amount n (w the width, m = 2^w). *)
+Definition shl_u (w m a n : Z) : Z := if w <=? n then 0 else wrap_u m (Z.shiftl a n).
+Definition shl_s (w m a n : Z) : Z := if w <=? n then 0 else wrap_s m (Z.shiftl a n).
+Definition shr_u (w a n : Z) : Z := if w <=? n then 0 else Z.shiftr a n.
+Definition shr_s (w a n : Z) : Z :=
+  if w <=? n then (if a <? 0 then -1 else 0) else Z.shiftr a n.
+
+Fixpoint popc (n : nat) (x : Z) : Z :=
+  match n with O => 0 | S k => (if Z.odd x then 1 else 0) + popc k (Z.div2 x) end.
+(* popcount of the w-bit pattern of a (m = 2^w). *)
+Definition popcount (w m a : Z) : Z := popc (Z.to_nat w) (a mod m).
+Definition bit (w a i : Z) : bool := (i <? w) && Z.testbit a i.
+
+Definition in_set (v : Z) (members : list Z) : bool := existsb (Z.eqb v) members.
+Definition enum_from (members : list Z) (v : Z) : Out Z :=
+  if in_set v members then Ok v else Err 6.
+
+Fixpoint list_eqb {A : Type} (eq : A -> A -> bool) (a b : list A) : bool :=
+  match a, b with
+  | [], [] => true
+  | x :: r, y :: s => eq x y && list_eqb eq r s
+  | _, _ => false
+  end.
+
+Definition op_index {A : Type} (arr : list A) (i : Z) : Out A :=
+  if i <? 0 then Err 4 else
+  match nth_error arr (Z.to_nat i) with Some v => Ok v | None => Err 4 end.
+
+Fixpoint upd_nth {A : Type} (n : nat) (v : A) (l : list A) : list A :=
+  match l, n with
+  | [], _ => []
+  | _ :: r, O => v :: r
+  | x :: r, S k => x :: upd_nth k v r
+  end.
+Definition op_upd {A : Type} (arr : list A) (i : Z) (v : A) : Out (list A) :=
+  if (i <? 0) || (Z.of_nat (length arr) <=? i) then Err 4 else Ok (upd_nth (Z.to_nat i) v arr).
+
+(* fold i in lo..lo+n: the body sees the index and the accumulator. *)
+Fixpoint mfold {A : Type} (f : Z -> A -> Out A) (i : Z) (n : nat) (acc : A) : Out A :=
+  match n with
+  | O => Ok acc
+  | S k => bind (f i acc) (fun a => mfold f (i + 1) k a)
+  end.
+
+(* ---- proof by reflection over finite input domains ------------------- *)
+Fixpoint zall (f : Z -> bool) (lo : Z) (n : nat) : bool :=
+  match n with O => true | S k => if f lo then zall f (lo + 1) k else false end.
+
+Lemma zall_ok : forall n f lo, zall f lo n = true ->
+  forall x, lo <= x < lo + Z.of_nat n -> f x = true.
+Proof.
+  induction n as [|n IH]; intros f lo H x Hx; simpl in *.
+  - lia.
+  - destruct (f lo) eqn:E; [|discriminate].
+    destruct (Z.eq_dec x lo) as [->|Hne]; [exact E|].
+    apply (IH f (lo + 1)); [exact H|lia].
+Qed.
+
+Lemma zrange_ok : forall f lo hi, zall f lo (Z.to_nat (hi - lo + 1)) = true ->
+  forall x, lo <= x <= hi -> f x = true.
+Proof.
+  intros f lo hi H x Hx. apply (zall_ok _ f lo H). rewrite Z2Nat.id; lia.
+Qed.
+
+Fixpoint lall {A : Type} (f : A -> bool) (l : list A) : bool :=
+  match l with [] => true | x :: r => if f x then lall f r else false end.
+
+Lemma lall_ok : forall A (f : A -> bool) l, lall f l = true -> forall x, In x l -> f x = true.
+Proof.
+  induction l as [|y r IH]; simpl; intros H x Hx; [contradiction|].
+  destruct (f y) eqn:E; [|discriminate].
+  destruct Hx as [<-|Hx]; [exact E|exact (IH H x Hx)].
+Qed.
+
+Lemma bool_in : forall b : bool, In b [true; false].
+Proof. destruct b; simpl; auto. Qed.
+
+(* The same enumerations as searches: the first input a check rejects. *)
+Fixpoint zfind {A : Type} (f : Z -> option A) (lo : Z) (n : nat) : option A :=
+  match n with
+  | O => None
+  | S k => match f lo with Some a => Some a | None => zfind f (lo + 1) k end
+  end.
+Fixpoint lfind {A B : Type} (f : A -> option B) (l : list A) : option B :=
+  match l with
+  | [] => None
+  | x :: r => match f x with Some b => Some b | None => lfind f r end
+  end.
+
+(* ---- symbolic proof automation ---------------------------------------- *)
+(* Case analysis on every if / outcome in the goal, then arithmetic. *)
+Ltac upel_hyps :=
+  repeat match goal with
+  | H : Ok _ = Ok _ |- _ => injection H as H
+  | H : Ok _ = Err _ |- _ => discriminate H
+  | H : Err _ = Ok _ |- _ => discriminate H
+  | H : Err _ = Err _ |- _ => injection H as H
+  | H : In _ _ |- _ => simpl in H; decompose [or] H; clear H
+  | H : False |- _ => contradiction
+  end; subst.
+
+Ltac upel_split :=
+  repeat (cbn beta iota zeta delta [existsb mfold list_eqb Bool.eqb negb andb orb] in *; upel_hyps;
+    match goal with
+    | |- context [if ?c then _ else _] => destruct c eqn:?
+    | |- context [match ?m with Ok _ => _ | Err _ => _ end] => destruct m eqn:?
+    end).
+
+Ltac upel_arith :=
+  try reflexivity; try discriminate;
+  Z.to_euclidean_division_equations; first [ lia | nia ].
