@@ -25,3 +25,18 @@ def ir_of(path: Path, root: str | None = None, spec_path=(SPECS,)) -> dict:
     docs = None if sink.has_errors else check_program(program, sink)
     assert docs is not None, [d.message for d in sink.items]
     return docs[root] if root else next(iter(docs.values()))
+
+
+# Whole example specs through the slowest provers take longer than the CI
+# budget allows today (docs/verification.md lists the numbers and the open
+# timeouts). These tests run with UPEL_VERIFY_EXAMPLES=1 and say so loudly
+# when skipped; the fast example proofs (SMT on most specs, Coq on the
+# units package) and every mutant test run in CI.
+def examples_gate():
+    import os
+
+    import pytest
+
+    return pytest.mark.skipif(not os.environ.get("UPEL_VERIFY_EXAMPLES"),
+                              reason="full example proofs with this prover exceed the CI budget "
+                                     "(docs/verification.md); run with UPEL_VERIFY_EXAMPLES=1")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import front
 
+from ._common import examples_gate
 from upel.verify.context import VerifyContext
 from upel.verify.evidence import evidence_document
 
@@ -250,6 +251,7 @@ SPECS = ["fintech/money", "fintech/ledger", "medtech/infusion", "avionics/units"
 
 
 @pytest.mark.slow
+@examples_gate()
 @pytest.mark.parametrize("spec", SPECS)
 def test_example_spec_is_proved(spec, tmp_path):
     doc = load(ROOT / "specs" / f"{spec}.upel", ROOT / "specs", spec.replace("/", "."))
