@@ -21,6 +21,8 @@ step "upel gen --backend all specs/avionics --out $OUT/gen"
 $UPEL gen --backend all specs/avionics --out "$OUT/gen"
 step "upel conform --backend all specs/avionics"
 $UPEL conform --backend all specs/avionics
+step "upel verify --tool smt specs/avionics/envelope.upel (Z3 proves every contract and property)"
+$UPEL verify --tool smt --spec-path specs --evidence "$OUT/evidence" specs/avionics/envelope.upel
 step "bazel build //specs/avionics:all_targets"
 bazel build //specs/avionics:all_targets
 step "bazel test //specs/avionics/..."
