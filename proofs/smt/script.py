@@ -13,6 +13,7 @@ from __future__ import annotations
 from upel.interp.runner import IRResolver
 from upel.ir.model import IRIndex
 from upel.verify.obligations import Obligation
+from upel.verify.synthetic import callees as calls_of
 
 from .lower import NO_ERR, PRECONDITION, SKIP, Body, Lowerer, err
 from .sorts import Sorts
@@ -150,15 +151,8 @@ class ScriptBuilder:
 
 def _calls_in(exprs) -> set[str]:
     out: set[str] = set()
-    stack = list(exprs)
-    while stack:
-        x = stack.pop()
-        if isinstance(x, dict):
-            if x.get("k") == "call":
-                out.add(x["fn"])
-            stack.extend(x.values())
-        elif isinstance(x, list):
-            stack.extend(x)
+    for e in exprs:
+        out |= calls_of(e)
     return out
 
 

@@ -34,15 +34,15 @@ def _ensures_fn(pkg: str, fn: dict, i: int) -> dict:
         "name": name, "qname": f"{pkg}.{name}", "doc": [], "reqs": list(fn["reqs"]),
         "params": [*fn["params"], {"name": "result", "type": fn["ret"]}],
         "ret": {"k": "bool"}, "raises": list(fn["raises"]), "requires": [],
-        "ensures": [], "body": fn["ensures"][i], "calls": sorted(set(fn["calls"]) | _calls(fn["ensures"][i])),
+        "ensures": [], "body": fn["ensures"][i], "calls": sorted(set(fn["calls"]) | callees(fn["ensures"][i])),
     }
 
 
 def _property_fn(pkg: str, prop: dict) -> dict:
     name = f"{PROP_PREFIX}{prop['name']}"
-    calls: set[str] = set(_calls(prop["body"]))
+    calls: set[str] = set(callees(prop["body"]))
     for r in prop["requires"]:
-        calls |= _calls(r)
+        calls |= callees(r)
     return {
         "name": name, "qname": f"{pkg}.{name}", "doc": [], "reqs": list(prop["reqs"]),
         "params": list(prop["params"]), "ret": {"k": "bool"}, "raises": [],
@@ -50,7 +50,7 @@ def _property_fn(pkg: str, prop: dict) -> dict:
     }
 
 
-def _calls(e) -> set[str]:
+def callees(e) -> set[str]:
     out: set[str] = set()
     stack = [e]
     while stack:
