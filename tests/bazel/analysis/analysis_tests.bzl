@@ -88,6 +88,12 @@ def _verify_test_impl(ctx):
         errors.append("evidence: got %s, want %s" % (names, want))
     if len([a for a in t.actions if a.mnemonic == "UpelVerify"]) != len(ctx.attr.tools):
         errors.append("want one UpelVerify action per tool")
+    outs = [f.basename for f in t[DefaultInfo].files.to_list()]
+    for tool in ctx.attr.tools:
+        # Every prover run also leaves a SARIF file for code-scanning UIs.
+        sarif = "%s.%s.sarif" % (t.label.name, tool)
+        if tool != "interp" and sarif not in outs:
+            errors.append("missing %s in outputs %s" % (sarif, outs))
     return _result(errors)
 
 verify_test = rule(
