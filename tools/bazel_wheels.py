@@ -26,7 +26,7 @@ OUT = REPO / "bazel" / "private" / "python_wheels.bzl"
 INDEX = "https://pypi.org/simple"
 # What the Bazel actions import: the upel runtime, and the linters the
 # Python backend's runner applies to generated code.
-ROOTS = ["lark", "cbor2", "rich", "jsonschema", "jinja2", "ruff", "bandit"]
+ROOTS = ["lark", "cbor2", "rich", "jsonschema", "jinja2", "cryptography", "ruff", "bandit"]
 # Acceptable wheel tags for CPython 3.11 on manylinux x86_64, best first.
 TAGS = [
     re.compile(r"-cp311-cp311-(manylinux[^-]*x86_64)\.whl$"),
