@@ -10,6 +10,9 @@ failure so the build stops with the spec's own message.
     conform  --ir IR.json --backend B [--samples N] [--seed S]   (a test)
     verify   --ir IR.json --tool T --out EVIDENCE.json [--sarif OUT.sarif]
              [--gen-dir BACKEND=DIR] [--timeout S]
+    registry --ir IR.json... --out REGISTRY.json
+    bundle   --ir IR.json --out DIR [--src F...] [--gen BACKEND=DIR...]
+             [--evidence NAME=FILE...] [--key PATH|env:NAME]   (unsigned without --key)
 """
 
 from __future__ import annotations
@@ -129,6 +132,49 @@ def _verify_with_prover(args, doc: dict, out: Output) -> int:
     return 0 if rep.ok else 1
 
 
+def cmd_bundle(args, out: Output) -> int:
+    """Lay out a bundle from other actions' outputs (docs/provenance.md); sign it if a key is given."""
+    from upel.cli.trust import refuse_key_in_repo
+    from upel.trust import keys
+    from upel.trust.bundle import bazel_bundle
+
+    pairs = {}
+    for flag in ("gen", "evidence"):
+        pairs[flag] = dict(v.partition("=")[::2] for v in getattr(args, flag) or [])
+    key = None
+    if args.key:
+        refuse_key_in_repo(args.key)
+        key = keys.load_private_key(args.key)
+    gen = {k: Path(v) for k, v in pairs["gen"].items()}
+    evidence = {k: Path(v) for k, v in pairs["evidence"].items()}
+    files = bazel_bundle(Path(args.ir), [Path(s) for s in args.src or []], gen, evidence, Path(args.out), key)
+    if key is None:
+        out.err.print(f"UNSIGNED bundle {args.out}: manifest and in-toto statement only; configure a key with "
+                      "--action_env=UPEL_SIGNING_KEY=/abs/path (docs/provenance.md)")
+    else:
+        out.err.print(f"signed bundle {args.out}: {len(files)} files, keyid {keys.keyid(key.public_key())[:16]}...")
+    return 0
+
+
+def cmd_registry(args, out: Output) -> int:
+    """The operator registry of the given IR documents; fails on an operator reference that does not resolve."""
+    from upel.ir.write import atomic_write
+    from upel.trust.registry import build_registry, check_registry, render_registry
+
+    docs = {}
+    for path in args.ir:
+        doc = _read_ir(path)
+        docs[doc["root"]] = doc
+    reg = build_registry(docs)
+    problems = check_registry(reg, docs, args.out)
+    for p in problems:
+        out.err.print(f"[red]error[/]: {p}")
+    if problems:
+        return 1
+    atomic_write(Path(args.out), render_registry(reg))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="upel-action")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -158,6 +204,18 @@ def main(argv: list[str] | None = None) -> int:
             c.add_argument("--gen-dir", action="append")
             c.add_argument("--timeout", type=float, default=120.0)
         c.set_defaults(func=func)
+    c = sub.add_parser("bundle")
+    c.add_argument("--ir", required=True)
+    c.add_argument("--out", required=True)
+    c.add_argument("--src", action="append")
+    c.add_argument("--gen", action="append")
+    c.add_argument("--evidence", action="append")
+    c.add_argument("--key")
+    c.set_defaults(func=cmd_bundle)
+    c = sub.add_parser("registry")
+    c.add_argument("--ir", nargs="+", required=True)
+    c.add_argument("--out", required=True)
+    c.set_defaults(func=cmd_registry)
     args = p.parse_args(argv)
     out = Output(False)
     from upel.cli.main import guarded, tune_gc

@@ -1,11 +1,13 @@
 """upel_system: every target of a spec system, and an `all_targets` group."""
 
+load(":bundle.bzl", "upel_bundle")
 load(":codegen.bzl", "upel_codegen")
 load(":conformance.bzl", "upel_conformance_test")
+load(":registry.bzl", "upel_registry")
 load(":verify.bzl", "upel_verify")
 
 def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], samples = 1000, group = "all_targets", visibility = None, verify_timeout = 300):
-    """For each spec: codegen and a conformance test per backend, and verification.
+    """For each spec: codegen and a conformance test per backend, verification, a release bundle.
 
     Args:
       name: prefix of the generated target names.
@@ -40,7 +42,18 @@ def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], s
             timeout = verify_timeout,
             visibility = visibility,
         )
-        members += [spec, ":%s_verify" % base]
+        # The release bundle of this spec (signed only with --action_env=UPEL_SIGNING_KEY).
+        upel_bundle(
+            name = base + "_bundle",
+            spec = spec,
+            codegen = [":%s_%s" % (base, b) for b in backends],
+            verify = ":%s_verify" % base,
+            visibility = visibility,
+        )
+        members += [spec, ":%s_verify" % base, ":%s_bundle" % base]
+    # One operator registry for the whole system: every spec and its imports.
+    upel_registry(name = name + "_registry", specs = specs, visibility = visibility)
+    members.append(":%s_registry" % name)
     # testonly: the group includes the conformance tests, so that building it
     # builds their executables too (`bazel test` then runs them).
     native.filegroup(name = group, srcs = members, testonly = True, visibility = visibility)

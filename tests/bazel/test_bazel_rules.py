@@ -147,3 +147,44 @@ def test_spec_errors_fail_the_build_with_the_diagnostic(user_ws):
     assert r.returncode != 0
     assert "bad.upel:3:16: error[UPEL-E0202]: literal 300 does not fit u8" in err, err[-2000:]
     assert "Traceback" not in err  # the spec's own diagnostic, not a stack
+
+
+BUNDLE_BUILD = '''load("@rules_upel//bazel:defs.bzl", "upel_bundle", "upel_codegen", "upel_spec", "upel_verify")
+
+upel_spec(name = "good", srcs = ["good.upel"])
+
+upel_codegen(name = "good_py", spec = ":good", backend = "python")
+
+upel_verify(name = "good_verify", spec = ":good", samples = 50)
+
+upel_bundle(name = "good_bundle", spec = ":good", codegen = [":good_py"], verify = ":good_verify")
+'''
+
+
+def test_upel_bundle_unsigned_then_signed(user_ws, tmp_path):
+    """Without a key: the statement only, and the build says UNSIGNED; with
+    --action_env=UPEL_SIGNING_KEY: a DSSE envelope that `upel provenance verify` accepts."""
+    import sys
+
+    ws, run = user_ws
+    pkg = ws / "rel"
+    pkg.mkdir(exist_ok=True)
+    (pkg / "BUILD.bazel").write_text(BUNDLE_BUILD)
+    (pkg / "good.upel").write_text(GOOD)
+    upel = [sys.executable, "-m", "upel", "provenance", "verify"]
+    r = run(ws, "build", "//rel:good_bundle")
+    assert r.returncode == 0, _errors(r)[-3000:]
+    assert "UNSIGNED bundle" in r.stderr
+    out = ws / "bazel-bin" / "rel" / "good_bundle"
+    assert (out / "provenance.intoto.json").is_file() and not (out / "provenance.intoto.dsse.json").exists()
+    v = subprocess.run([*upel, str(out), "--unsigned"], capture_output=True, text=True, cwd=REPO, check=False)
+    assert v.returncode == 0, v.stderr
+    key = tmp_path / "k"
+    subprocess.run([sys.executable, "-m", "upel", "keygen", "--out", str(key)], check=True, cwd=REPO)
+    r = run(ws, "build", f"--action_env=UPEL_SIGNING_KEY={key}", "//rel:good_bundle")
+    assert r.returncode == 0, _errors(r)[-3000:]
+    assert (out / "provenance.intoto.dsse.json").is_file() and not (out / "provenance.intoto.json").exists()
+    v = subprocess.run([*upel, str(out), "--key", f"{key}.pub"], capture_output=True, text=True, cwd=REPO,
+                       check=False)
+    assert v.returncode == 0, v.stderr
+    assert sorted(p.name for p in (out / "src" / "python").iterdir()) == ["upel_rt.py", "user_good.py"]

@@ -301,6 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     from upel.cli.verify import add_parser as add_verify
 
     add_verify(sub, common)
+    from upel.cli.schema import add_parsers as add_schema
+    add_schema(sub, common)
+    from upel.cli.ledger import add_parser as add_ledger
+    add_ledger(sub, common)
+    from upel.cli.trust import add_parsers as add_trust
+    add_trust(sub, common)
     return p
 
 

@@ -7,8 +7,9 @@ Prints a summary table per spec (obligations, proved, assumed, failed, time
 per tool), then every obligation that did not pass with the tool that said
 so, its message and, for refutations, the counterexample as a vector line.
 `--evidence DIR` writes `DIR/<package>/<tool>.evidence.json` (schema
-`schemas/evidence.schema.json`) and `<tool>.sarif` (SARIF 2.1.0). Exit 0
-only when every obligation of every tool is proved or explicitly assumed.
+`schemas/evidence.schema.json`) and `<tool>.sarif` (SARIF 2.1.0).
+`--ledger FILE` appends one `verify` entry to that audit ledger (docs/ledger.md).
+Exit 0 only when every obligation of every tool is proved or explicitly assumed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def add_parser(sub, common) -> None:
     c.add_argument("--keep", metavar="DIR", help="keep every tool's work files (scripts, harnesses) under DIR")
     c.add_argument("--gen-dir", action="append", default=[], metavar="BACKEND=DIR",
                    help="check this already generated tree (must equal what `upel gen` writes) instead of generating")
+    c.add_argument("--ledger", metavar="FILE", help="append one `verify` entry (digests, tools, counts) to this audit ledger")
     c.set_defaults(func=cmd_verify)
 
 
@@ -72,6 +74,8 @@ def cmd_verify(args, out) -> int:
                 write_outputs(doc, rep, dest / f"{rep.tool}.evidence.json", dest / f"{rep.tool}.sarif")
         results.append((root, reports))
     ok = all(rep.ok for _, reps in results for rep in reps)
+    if args.ledger:
+        _ledger_entry(args.ledger, front, results, ok, out)
     if out.json:
         out.emit_json({"ok": ok, "specs": [
             {"package": root, "tools": [{"tool": r.tool, "versions": r.versions, "ok": r.ok,
@@ -86,6 +90,22 @@ def cmd_verify(args, out) -> int:
     bad = sum(len(r.failures()) for _, reps in results for r in reps)
     out.out.print(f"{verdict}: {len(results)} spec(s), {n} obligation result(s), {bad} not proved")
     return 0 if ok else 1
+
+
+def _ledger_entry(path: str, front, results, ok: bool, out) -> None:
+    """One `verify` entry per run, failures included; counts, never durations,
+    so the same run on the same inputs gives the same entry."""
+    from upel.ir.encoding import ir_digest
+    from upel.trust.ledger import append
+
+    verdicts = ("proved", "failed", "assumed", "unknown", "timeout", "error")
+    index = append(path, "verify", {"ok": ok, "specs": [
+        {"package": root, "ir_digest": ir_digest(front.docs[root]), "tools": [
+            {"tool": r.tool, "versions": dict(r.versions), "ok": r.ok,
+             "counts": {v: sum(1 for x in r.records if x.verdict == v) for v in verdicts}} for r in reps]}
+        for root, reps in results]})
+    if not out.json:
+        out.err.print(f"ledger {escape(path)}: entry {index}")
 
 
 def _print_summary(out, root: str, reports) -> None:

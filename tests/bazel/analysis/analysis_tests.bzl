@@ -5,7 +5,7 @@ offline, so these few helpers are written here: each test inspects the
 target under test at analysis time and returns AnalysisTestResultInfo.
 """
 
-load("//bazel:providers.bzl", "UpelCodegenInfo", "UpelSpecInfo", "UpelVerifyInfo")
+load("//bazel:providers.bzl", "UpelCodegenInfo", "UpelRegistryInfo", "UpelSpecInfo", "UpelVerifyInfo")
 
 def _result(errors):
     return [AnalysisTestResultInfo(success = not errors, message = "\n".join(errors))]
@@ -102,5 +102,37 @@ verify_test = rule(
     attrs = {
         "target_under_test": attr.label(mandatory = True),
         "tools": attr.string_list(mandatory = True),
+    },
+)
+
+def _registry_test_impl(ctx):
+    t = ctx.attr.target_under_test
+    info = t[UpelRegistryInfo]
+    errors = []
+    if info.registry.basename != t.label.name + ".registry.json":
+        errors.append("registry: got %s" % info.registry.basename)
+    if [f.basename for f in t[DefaultInfo].files.to_list()] != [info.registry.basename]:
+        errors.append("outputs: got %s" % t[DefaultInfo].files.to_list())
+    specs = ["//%s:%s" % (s.package, s.name) for s in info.specs]
+    if specs != ctx.attr.specs:
+        errors.append("specs: got %s, want %s" % (specs, ctx.attr.specs))
+    actions = [a for a in t.actions if a.mnemonic == "UpelRegistry"]
+    if len(actions) != 1:
+        errors.append("want one UpelRegistry action, got %d" % len(actions))
+    else:
+        argv = actions[0].argv
+        irs = [a for a in argv if a.endswith(".ir.json")]
+        if argv[1:3] != ["registry", "--ir"] or len(irs) != len(ctx.attr.specs) or argv[-2] != "--out":
+            errors.append("argv of UpelRegistry: %s" % argv)
+        if actions[0].env.get("PATH") != "/usr/bin:/bin":
+            errors.append("action env is not the fixed one: %s" % actions[0].env)
+    return _result(errors)
+
+registry_test = rule(
+    implementation = _registry_test_impl,
+    analysis_test = True,
+    attrs = {
+        "target_under_test": attr.label(mandatory = True),
+        "specs": attr.string_list(mandatory = True, doc = "labels of the specs, as strings"),
     },
 )

@@ -1,0 +1,1 @@
+"""Trust layer tests: keys, DSSE, bundles, provenance, ledger, registry."""
