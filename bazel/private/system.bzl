@@ -6,14 +6,16 @@ load(":conformance.bzl", "upel_conformance_test")
 load(":registry.bzl", "upel_registry")
 load(":verify.bzl", "upel_verify")
 
-def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], samples = 1000, group = "all_targets", visibility = None, verify_timeout = 300):
+def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], verify_tools_by_spec = {}, samples = 1000, group = "all_targets", visibility = None, verify_timeout = 300):
     """For each spec: codegen and a conformance test per backend, verification, a release bundle.
 
     Args:
       name: prefix of the generated target names.
       specs: upel_spec labels (local, like ":units").
       backends: backends to generate and test.
-      verify_tools: tools for upel_verify.
+      verify_tools: tools for upel_verify of every spec.
+      verify_tools_by_spec: more tools for some specs ({":envelope": ["wp"]}), for the
+        provers that prove everything in those specs but not yet in the others.
       samples: random inputs per operator in conformance tests and verification.
       verify_timeout: seconds per prover call in upel_verify.
       group: name of the filegroup holding every target (default "all_targets").
@@ -37,7 +39,7 @@ def upel_system(name, specs, backends = ["python"], verify_tools = ["interp"], s
             name = base + "_verify",
             spec = spec,
             codegen = [":%s_%s" % (base, b) for b in backends if b in ("c", "verilog")],
-            tools = verify_tools,
+            tools = verify_tools + [t for t in verify_tools_by_spec.get(spec, []) if t not in verify_tools],
             samples = samples,
             timeout = verify_timeout,
             visibility = visibility,

@@ -38,4 +38,23 @@ def generate(ir: dict, options: dict) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
-__all__ = ["NAME", "generate", "run", "tools"]
+def generate_modules(ir: dict, qnames: set[str]) -> dict[str, str]:
+    """Like `generate`, but each package file holds only the modules of the
+    functions named in `qnames` (packages with none are left out).
+
+    The formal checks (formal.py) use it to put the contract-check modules of
+    `upel.verify.synthetic` beside the unchanged production files."""
+    gen = Generator(ir)
+    files: dict[str, str] = {}
+    template = _ENV.get_template("package.v.j2")
+    for pkg in ir["packages"]:
+        wanted = {gen.module_names[f["qname"]] for f in pkg["functions"] if f["qname"] in qnames}
+        if not wanted:
+            continue
+        context = gen.package_context(pkg)
+        context["modules"] = [m for m in context["modules"] if m["name"] in wanted]
+        files[gen.file_names[pkg["name"]]] = template.render(**context)
+    return dict(sorted(files.items()))
+
+
+__all__ = ["NAME", "generate", "generate_modules", "run", "tools"]

@@ -44,7 +44,7 @@ upel_spec(name = "bad_spec", srcs = ["bad.upel"], tags = ["manual"])
 
 upel_verify(name = "unknown_tool", spec = ":good", tools = ["oracle"], tags = ["manual"])
 
-upel_verify(name = "unwired_tool", spec = ":good", tools = ["wp"], tags = ["manual"])
+upel_verify(name = "duplicate_tool", spec = ":good", tools = ["smt", "smt"], tags = ["manual"])
 '''
 
 GOOD = '''package user.good version "1.0.0";
@@ -120,7 +120,7 @@ def test_rules_work_from_another_workspace(user_ws):
 
 @pytest.mark.parametrize("target,attr,text", [
     ("unknown_tool", "tools", 'unknown verification tool "oracle"'),
-    ("unwired_tool", "tools", 'verification tool "wp" is not wired yet'),
+    ("duplicate_tool", "tools", 'verification tool "smt" is listed twice'),
 ])
 def test_misuse_fails_naming_the_attribute(user_ws, target, attr, text):
     ws, run = user_ws

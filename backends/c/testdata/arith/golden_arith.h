@@ -16,23 +16,25 @@ typedef uint8_t golden_arith_Pct; // newtype of u8 in 0..=100
 // @req "G-1"
 /*@
   @ requires \valid(out);
+  @ requires upel_valid_s: (0 <= s <= 7);
   @ assigns *out;
-  @ ensures \result == UPEL_OK || \result == UPEL_PRECONDITION;
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION;
   @*/
 upel_status golden_arith_mix(uint8_t a, int16_t b, uint8_t s, int32_t *out);
 
 /*@
   @ requires \valid(out);
   @ assigns *out;
-  @ ensures \result == UPEL_OK || \result == UPEL_PRECONDITION || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
   @*/
 upel_status golden_arith_div_rem(int8_t a, int8_t b, int8_t *out);
 
 /*@
   @ requires \valid(out);
   @ assigns *out;
-  @ ensures \result == UPEL_OK ==> ((*out) <= 100);
-  @ ensures \result == UPEL_OK || \result == UPEL_PRECONDITION;
+  @ ensures upel_valid_result: \result == UPEL_OK ==> (0 <= (*out) <= 100);
+  @ ensures upel_ensures_0: \result == UPEL_OK ==> ((*out) <= 100);
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION;
   @*/
 upel_status golden_arith_clamp_pct(uint16_t x, golden_arith_Pct *out);
 

@@ -21,6 +21,8 @@ upel_status golden_data_arm(const golden_data_Cell *c, uint8_t slot, golden_data
         return golden_data_CellError_jammed;
     }
     uint8_t acc = (uint8_t)0U;
+    /*@ loop pragma UNROLL "completely", 4;
+      @*/
     for (uint64_t k = 0u; k < 3u; k++) {
         uint8_t i = (uint8_t)k;
         if (i >= 3u) {

@@ -21,8 +21,15 @@ typedef struct upel_arr3_bool {
     bool v[3];
 } upel_arr3_bool;
 
+/*@ requires \valid_read(a) && \valid_read(b);
+  @ assigns \nothing;
+  @*/
 static inline bool upel_arr3_bool_eq(const upel_arr3_bool *a, const upel_arr3_bool *b)
 {
+    /*@ loop invariant 0 <= i <= 3;
+      @ loop assigns i;
+      @ loop variant 3 - i;
+      @*/
     for (uint32_t i = 0; i < 3u; i++) {
         if (!(a->v[i] == b->v[i])) {
             return false;
@@ -38,6 +45,9 @@ typedef struct golden_data_Cell {
     upel_arr3_bool flags;
 } golden_data_Cell;
 
+/*@ requires \valid_read(a) && \valid_read(b);
+  @ assigns \nothing;
+  @*/
 static inline bool golden_data_Cell_eq(const golden_data_Cell *a, const golden_data_Cell *b)
 {
     return a->mode == b->mode && a->count == b->count && upel_arr3_bool_eq(&a->flags, &b->flags);
@@ -53,17 +63,22 @@ extern const golden_data_Cell golden_data_EMPTY;
   @ requires \valid(out);
   @ requires \valid_read(c);
   @ requires \separated(out, c);
+  @ requires upel_valid_c: (((*c).mode == 0 || (*c).mode == 1 || (*c).mode == 3));
+  @ requires upel_valid_slot: (0 <= slot <= 3);
   @ assigns *out;
-  @ ensures \result == UPEL_OK ==> ((*c).count < 1000);
-  @ ensures !(((*c).count < 1000)) ==> \result == UPEL_PRECONDITION;
-  @ ensures \result == UPEL_OK || \result == UPEL_PRECONDITION || \result == UPEL_INDEX || \result == UPEL_CONVERT || \result == 40;
+  @ ensures upel_valid_result: \result == UPEL_OK ==> (((*out).mode == 0 || (*out).mode == 1 || (*out).mode == 3));
+  @ ensures upel_requires_0: \result == UPEL_OK ==> ((*c).count < 1000);
+  @ ensures upel_precondition: !(((*c).count < 1000)) ==> \result == UPEL_PRECONDITION;
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION || \result == UPEL_INDEX || \result == UPEL_CONVERT || \result == 40;
   @*/
 upel_status golden_data_arm(const golden_data_Cell *c, uint8_t slot, golden_data_Cell *out);
 
 /*@
   @ requires \valid(out);
+  @ requires upel_valid_x: (0 <= x <= 3);
   @ assigns *out;
-  @ ensures \result == UPEL_OK || \result == UPEL_PRECONDITION || \result == UPEL_CONVERT;
+  @ ensures upel_valid_result: \result == UPEL_OK ==> ((*out) == 0 || (*out) == 1 || (*out) == 3);
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION || \result == UPEL_CONVERT;
   @*/
 upel_status golden_data_mode_of(uint8_t x, golden_data_Mode *out);
 

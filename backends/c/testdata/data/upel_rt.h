@@ -8,13 +8,35 @@
 // Values of odd widths (u19, i24) live in the next native type, normalised
 // (zero- or sign-extended); the helpers take the value set [lo, hi] and the
 // width `w` explicitly.
+//
+// Each helper carries an ACSL contract, proved by Frama-C WP (with RTE
+// guards) and used at every call site: checked and saturating arithmetic,
+// comparisons, min/max state their exact mathematical result; the bit-level
+// helpers (wrapping, bitwise, shifts) state only what WP's integer model can
+// prove, since their results are bit patterns.
 
 #ifndef UPEL_RT_H
 #define UPEL_RT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+// 64-bit multiplication overflow is tested with the compiler builtin where it
+// exists (one `imul` + `jo` with gcc -O2, where the portable test needs a
+// division) and where `long` is the 64-bit type (LP64). Frama-C knows the
+// typed builtins (`__fc_gcc_builtins.h` states their contracts), and WP
+// cannot prove the division-based test, which is nonlinear; the portable
+// fallback remains for other compilers.
+#if (defined(__GNUC__) || defined(__clang__)) && LONG_MAX == INT64_MAX
+#define UPEL_HAVE_MUL_OVERFLOW 1
+#ifdef __FRAMAC__
+#include "__fc_gcc_builtins.h"
+#endif
+#else
+#define UPEL_HAVE_MUL_OVERFLOW 0
+#endif
 
 // Result of every generated function: UPEL_OK, a built-in error code (1..15)
 // or a user-declared error code (16..65535, defined as macros per package).
@@ -40,12 +62,18 @@ typedef enum upel_status {
 
 // ---- bits ----------------------------------------------------------------
 
+/*@ assigns \nothing;
+  @*/
 static inline uint64_t upel_mask(unsigned w)
 {
     return w >= 64u ? UINT64_MAX : (((uint64_t)1 << w) - 1u);
 }
 
 // The int64_t whose two's complement bits are `x`.
+/*@ assigns \nothing;
+  @ ensures x <= 9223372036854775807 ==> \result == x;
+  @ ensures x > 9223372036854775807 ==> \result == x - 18446744073709551616;
+  @*/
 static inline int64_t upel_s64_of_bits(uint64_t x)
 {
     if (x <= (uint64_t)INT64_MAX) {
@@ -54,53 +82,121 @@ static inline int64_t upel_s64_of_bits(uint64_t x)
     return -(int64_t)(UINT64_MAX - x) - 1;
 }
 
+// 2^n for n < 64. Truncation is written `x % upel_pow2[n]` rather than with a
+// mask: the same value for unsigned x, and a form Frama-C WP's integer model
+// can reason about (it knows this table's values, not the bits of `&`).
+static const uint64_t upel_pow2[64] = {
+    UINT64_C(0x1), UINT64_C(0x2), UINT64_C(0x4), UINT64_C(0x8),
+    UINT64_C(0x10), UINT64_C(0x20), UINT64_C(0x40), UINT64_C(0x80),
+    UINT64_C(0x100), UINT64_C(0x200), UINT64_C(0x400), UINT64_C(0x800),
+    UINT64_C(0x1000), UINT64_C(0x2000), UINT64_C(0x4000), UINT64_C(0x8000),
+    UINT64_C(0x10000), UINT64_C(0x20000), UINT64_C(0x40000), UINT64_C(0x80000),
+    UINT64_C(0x100000), UINT64_C(0x200000), UINT64_C(0x400000), UINT64_C(0x800000),
+    UINT64_C(0x1000000), UINT64_C(0x2000000), UINT64_C(0x4000000), UINT64_C(0x8000000),
+    UINT64_C(0x10000000), UINT64_C(0x20000000), UINT64_C(0x40000000), UINT64_C(0x80000000),
+    UINT64_C(0x100000000), UINT64_C(0x200000000), UINT64_C(0x400000000), UINT64_C(0x800000000),
+    UINT64_C(0x1000000000), UINT64_C(0x2000000000), UINT64_C(0x4000000000), UINT64_C(0x8000000000),
+    UINT64_C(0x10000000000), UINT64_C(0x20000000000), UINT64_C(0x40000000000), UINT64_C(0x80000000000),
+    UINT64_C(0x100000000000), UINT64_C(0x200000000000), UINT64_C(0x400000000000), UINT64_C(0x800000000000),
+    UINT64_C(0x1000000000000), UINT64_C(0x2000000000000), UINT64_C(0x4000000000000), UINT64_C(0x8000000000000),
+    UINT64_C(0x10000000000000), UINT64_C(0x20000000000000), UINT64_C(0x40000000000000), UINT64_C(0x80000000000000),
+    UINT64_C(0x100000000000000), UINT64_C(0x200000000000000), UINT64_C(0x400000000000000), UINT64_C(0x800000000000000),
+    UINT64_C(0x1000000000000000), UINT64_C(0x2000000000000000), UINT64_C(0x4000000000000000), UINT64_C(0x8000000000000000)
+};
+
 // Truncates `bits` to `w` bits and sign-extends them (two's complement).
+/*@ requires 1 <= w <= 64;
+  @ assigns \nothing;
+  @*/
 static inline int64_t upel_wrap_s(uint64_t bits, unsigned w)
 {
     uint64_t m = upel_mask(w);
     uint64_t x = bits & m;
     if (w < 64u && (x >> (w - 1u)) != 0u) {
-        return -(int64_t)(m - x) - 1;
+        x |= ~m; // the sign bit is set: extend it over the high bits
     }
     return upel_s64_of_bits(x);
 }
 
 // Truncates `bits` to `w` bits.
+/*@ requires 1 <= w <= 64;
+  @ assigns \nothing;
+  @ ensures w < 64 ==> \result < upel_pow2[w];
+  @ ensures w < 64 && bits < upel_pow2[w] ==> \result == bits;
+  @ ensures w == 64 ==> \result == bits;
+  @*/
 static inline uint64_t upel_wrap_u(uint64_t bits, unsigned w)
 {
-    return bits & upel_mask(w);
+    return w >= 64u ? bits : bits % upel_pow2[w];
 }
 
 // ---- comparisons (used where a constant operand sits at a type limit) ----
 
+/*@ assigns \nothing; ensures \result <==> a < b;
+  @*/
 static inline bool upel_lt_s(int64_t a, int64_t b) { return a < b; }
+/*@ assigns \nothing; ensures \result <==> a <= b;
+  @*/
 static inline bool upel_le_s(int64_t a, int64_t b) { return a <= b; }
+/*@ assigns \nothing; ensures \result <==> a > b;
+  @*/
 static inline bool upel_gt_s(int64_t a, int64_t b) { return a > b; }
+/*@ assigns \nothing; ensures \result <==> a >= b;
+  @*/
 static inline bool upel_ge_s(int64_t a, int64_t b) { return a >= b; }
+/*@ assigns \nothing; ensures \result <==> a < b;
+  @*/
 static inline bool upel_lt_u(uint64_t a, uint64_t b) { return a < b; }
+/*@ assigns \nothing; ensures \result <==> a <= b;
+  @*/
 static inline bool upel_le_u(uint64_t a, uint64_t b) { return a <= b; }
+/*@ assigns \nothing; ensures \result <==> a > b;
+  @*/
 static inline bool upel_gt_u(uint64_t a, uint64_t b) { return a > b; }
+/*@ assigns \nothing; ensures \result <==> a >= b;
+  @*/
 static inline bool upel_ge_u(uint64_t a, uint64_t b) { return a >= b; }
 
+/*@ assigns \nothing; ensures \result == (b < a ? b : a);
+  @*/
 static inline int64_t upel_min_s(int64_t a, int64_t b) { return b < a ? b : a; }
+/*@ assigns \nothing; ensures \result == (b > a ? b : a);
+  @*/
 static inline int64_t upel_max_s(int64_t a, int64_t b) { return b > a ? b : a; }
+/*@ assigns \nothing; ensures \result == (b < a ? b : a);
+  @*/
 static inline uint64_t upel_min_u(uint64_t a, uint64_t b) { return b < a ? b : a; }
+/*@ assigns \nothing; ensures \result == (b > a ? b : a);
+  @*/
 static inline uint64_t upel_max_u(uint64_t a, uint64_t b) { return b > a ? b : a; }
 
 // ---- overflow tests on the 64-bit cores ------------------------------------
 
+/*@ assigns \nothing;
+  @ ensures \result <==> !(-9223372036854775808 <= a + b <= 9223372036854775807);
+  @*/
 static inline bool upel_add_ovf_s(int64_t a, int64_t b)
 {
     return (b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b);
 }
 
+/*@ assigns \nothing;
+  @ ensures \result <==> !(-9223372036854775808 <= a - b <= 9223372036854775807);
+  @*/
 static inline bool upel_sub_ovf_s(int64_t a, int64_t b)
 {
     return (b < 0 && a > INT64_MAX + b) || (b > 0 && a < INT64_MIN + b);
 }
 
+/*@ assigns \nothing;
+  @ ensures \result <==> !(-9223372036854775808 <= a * b <= 9223372036854775807);
+  @*/
 static inline bool upel_mul_ovf_s(int64_t a, int64_t b)
 {
+#if UPEL_HAVE_MUL_OVERFLOW
+    long r;
+    return __builtin_smull_overflow(a, b, &r);
+#else
     if (a > 0) {
         if (b > 0) {
             return a > INT64_MAX / b;
@@ -111,8 +207,15 @@ static inline bool upel_mul_ovf_s(int64_t a, int64_t b)
         return a < INT64_MIN / b;
     }
     return a != 0 && b < INT64_MAX / a;
+#endif
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= v <= hi;
+  @ ensures \result == UPEL_OK ==> *r == v;
+  @*/
 static inline upel_status upel_in_range_s(int64_t v, int64_t lo, int64_t hi, int64_t *r)
 {
     if (v < lo || v > hi) {
@@ -122,6 +225,12 @@ static inline upel_status upel_in_range_s(int64_t v, int64_t lo, int64_t hi, int
     return UPEL_OK;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= v <= hi;
+  @ ensures \result == UPEL_OK ==> *r == v;
+  @*/
 static inline upel_status upel_in_range_u(uint64_t v, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     if (v < lo || v > hi) {
@@ -131,11 +240,15 @@ static inline upel_status upel_in_range_u(uint64_t v, uint64_t lo, uint64_t hi, 
     return UPEL_OK;
 }
 
+/*@ assigns \nothing; ensures \result == (v < lo ? lo : v > hi ? hi : v);
+  @*/
 static inline int64_t upel_clamp_s(int64_t v, int64_t lo, int64_t hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+/*@ assigns \nothing; ensures \result == (v < lo ? lo : v > hi ? hi : v);
+  @*/
 static inline uint64_t upel_clamp_u(uint64_t v, uint64_t lo, uint64_t hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
@@ -143,6 +256,12 @@ static inline uint64_t upel_clamp_u(uint64_t v, uint64_t lo, uint64_t hi)
 
 // ---- checked arithmetic: result outside [lo, hi] -> UPEL_OVERFLOW ----------
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_core_add_s(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     if (upel_add_ovf_s(a, b)) {
@@ -151,6 +270,12 @@ static inline upel_status upel_core_add_s(int64_t a, int64_t b, int64_t lo, int6
     return upel_in_range_s(a + b, lo, hi, r);
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_core_sub_s(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     if (upel_sub_ovf_s(a, b)) {
@@ -159,6 +284,12 @@ static inline upel_status upel_core_sub_s(int64_t a, int64_t b, int64_t lo, int6
     return upel_in_range_s(a - b, lo, hi, r);
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_core_mul_s(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     if (upel_mul_ovf_s(a, b)) {
@@ -168,6 +299,13 @@ static inline upel_status upel_core_mul_s(int64_t a, int64_t b, int64_t lo, int6
 }
 
 // Truncating division; MIN / -1 overflows.
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_core_div_s(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     if (b == 0) {
@@ -183,6 +321,13 @@ static inline upel_status upel_core_div_s(int64_t a, int64_t b, int64_t lo, int6
 }
 
 // Remainder with the sign of the dividend; MIN % -1 == 0.
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_core_rem_s(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     if (b == 0) {
@@ -194,6 +339,12 @@ static inline upel_status upel_core_rem_s(int64_t a, int64_t b, int64_t lo, int6
     return upel_in_range_s(a % b, lo, hi, r);
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_core_neg_s(int64_t a, int64_t lo, int64_t hi, int64_t *r)
 {
     if (a == INT64_MIN) {
@@ -202,6 +353,12 @@ static inline upel_status upel_core_neg_s(int64_t a, int64_t lo, int64_t hi, int
     return upel_in_range_s(-a, lo, hi, r);
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_core_abs_s(int64_t a, int64_t lo, int64_t hi, int64_t *r)
 {
     if (a < 0) {
@@ -210,6 +367,12 @@ static inline upel_status upel_core_abs_s(int64_t a, int64_t lo, int64_t hi, int
     return upel_in_range_s(a, lo, hi, r);
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_core_add_u(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     if (a > UINT64_MAX - b) {
@@ -218,6 +381,12 @@ static inline upel_status upel_core_add_u(uint64_t a, uint64_t b, uint64_t lo, u
     return upel_in_range_u(a + b, lo, hi, r);
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_core_sub_u(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     if (a < b) {
@@ -226,14 +395,35 @@ static inline upel_status upel_core_sub_u(uint64_t a, uint64_t b, uint64_t lo, u
     return upel_in_range_u(a - b, lo, hi, r);
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_core_mul_u(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
+#if UPEL_HAVE_MUL_OVERFLOW
+    unsigned long p;
+    if (__builtin_umull_overflow(a, b, &p)) {
+        return UPEL_OVERFLOW;
+    }
+    return upel_in_range_u(p, lo, hi, r);
+#else
     if (a != 0u && b > UINT64_MAX / a) {
         return UPEL_OVERFLOW;
     }
     return upel_in_range_u(a * b, lo, hi, r);
+#endif
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_core_div_u(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     if (b == 0u) {
@@ -242,6 +432,13 @@ static inline upel_status upel_core_div_u(uint64_t a, uint64_t b, uint64_t lo, u
     return upel_in_range_u(a / b, lo, hi, r);
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_core_rem_u(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     if (b == 0u) {
@@ -251,6 +448,12 @@ static inline upel_status upel_core_rem_u(uint64_t a, uint64_t b, uint64_t lo, u
 }
 
 // The negation of an unsigned value is representable only for 0.
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_core_neg_u(uint64_t a, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     if (a != 0u) {
@@ -259,6 +462,12 @@ static inline upel_status upel_core_neg_u(uint64_t a, uint64_t lo, uint64_t hi, 
     return upel_in_range_u(0u, lo, hi, r);
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_core_abs_u(uint64_t a, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     return upel_in_range_u(a, lo, hi, r);
@@ -266,36 +475,64 @@ static inline upel_status upel_core_abs_u(uint64_t a, uint64_t lo, uint64_t hi, 
 
 // ---- checked arithmetic per storage type -----------------------------------
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_add_i8(int8_t a, int8_t b, int8_t lo, int8_t hi, int8_t *r)
 {
     int64_t w = 0;
-    upel_status s = upel_core_add_s(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_s((int64_t)a + (int64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (int8_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_sub_i8(int8_t a, int8_t b, int8_t lo, int8_t hi, int8_t *r)
 {
     int64_t w = 0;
-    upel_status s = upel_core_sub_s(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_s((int64_t)a - (int64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (int8_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_mul_i8(int8_t a, int8_t b, int8_t lo, int8_t hi, int8_t *r)
 {
     int64_t w = 0;
-    upel_status s = upel_core_mul_s(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_s((int64_t)a * (int64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (int8_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_div_i8(int8_t a, int8_t b, int8_t lo, int8_t hi, int8_t *r)
 {
     int64_t w = 0;
@@ -306,6 +543,13 @@ static inline upel_status upel_div_i8(int8_t a, int8_t b, int8_t lo, int8_t hi, 
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_rem_i8(int8_t a, int8_t b, int8_t lo, int8_t hi, int8_t *r)
 {
     int64_t w = 0;
@@ -316,6 +560,12 @@ static inline upel_status upel_rem_i8(int8_t a, int8_t b, int8_t lo, int8_t hi, 
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_neg_i8(int8_t a, int8_t lo, int8_t hi, int8_t *r)
 {
     int64_t w = 0;
@@ -326,6 +576,12 @@ static inline upel_status upel_neg_i8(int8_t a, int8_t lo, int8_t hi, int8_t *r)
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_abs_i8(int8_t a, int8_t lo, int8_t hi, int8_t *r)
 {
     int64_t w = 0;
@@ -336,36 +592,64 @@ static inline upel_status upel_abs_i8(int8_t a, int8_t lo, int8_t hi, int8_t *r)
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_add_i16(int16_t a, int16_t b, int16_t lo, int16_t hi, int16_t *r)
 {
     int64_t w = 0;
-    upel_status s = upel_core_add_s(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_s((int64_t)a + (int64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (int16_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_sub_i16(int16_t a, int16_t b, int16_t lo, int16_t hi, int16_t *r)
 {
     int64_t w = 0;
-    upel_status s = upel_core_sub_s(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_s((int64_t)a - (int64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (int16_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_mul_i16(int16_t a, int16_t b, int16_t lo, int16_t hi, int16_t *r)
 {
     int64_t w = 0;
-    upel_status s = upel_core_mul_s(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_s((int64_t)a * (int64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (int16_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_div_i16(int16_t a, int16_t b, int16_t lo, int16_t hi, int16_t *r)
 {
     int64_t w = 0;
@@ -376,6 +660,13 @@ static inline upel_status upel_div_i16(int16_t a, int16_t b, int16_t lo, int16_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_rem_i16(int16_t a, int16_t b, int16_t lo, int16_t hi, int16_t *r)
 {
     int64_t w = 0;
@@ -386,6 +677,12 @@ static inline upel_status upel_rem_i16(int16_t a, int16_t b, int16_t lo, int16_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_neg_i16(int16_t a, int16_t lo, int16_t hi, int16_t *r)
 {
     int64_t w = 0;
@@ -396,6 +693,12 @@ static inline upel_status upel_neg_i16(int16_t a, int16_t lo, int16_t hi, int16_
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_abs_i16(int16_t a, int16_t lo, int16_t hi, int16_t *r)
 {
     int64_t w = 0;
@@ -406,36 +709,64 @@ static inline upel_status upel_abs_i16(int16_t a, int16_t lo, int16_t hi, int16_
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_add_i32(int32_t a, int32_t b, int32_t lo, int32_t hi, int32_t *r)
 {
     int64_t w = 0;
-    upel_status s = upel_core_add_s(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_s((int64_t)a + (int64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (int32_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_sub_i32(int32_t a, int32_t b, int32_t lo, int32_t hi, int32_t *r)
 {
     int64_t w = 0;
-    upel_status s = upel_core_sub_s(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_s((int64_t)a - (int64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (int32_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_mul_i32(int32_t a, int32_t b, int32_t lo, int32_t hi, int32_t *r)
 {
     int64_t w = 0;
-    upel_status s = upel_core_mul_s(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_s((int64_t)a * (int64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (int32_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_div_i32(int32_t a, int32_t b, int32_t lo, int32_t hi, int32_t *r)
 {
     int64_t w = 0;
@@ -446,6 +777,13 @@ static inline upel_status upel_div_i32(int32_t a, int32_t b, int32_t lo, int32_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_rem_i32(int32_t a, int32_t b, int32_t lo, int32_t hi, int32_t *r)
 {
     int64_t w = 0;
@@ -456,6 +794,12 @@ static inline upel_status upel_rem_i32(int32_t a, int32_t b, int32_t lo, int32_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_neg_i32(int32_t a, int32_t lo, int32_t hi, int32_t *r)
 {
     int64_t w = 0;
@@ -466,6 +810,12 @@ static inline upel_status upel_neg_i32(int32_t a, int32_t lo, int32_t hi, int32_
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_abs_i32(int32_t a, int32_t lo, int32_t hi, int32_t *r)
 {
     int64_t w = 0;
@@ -476,6 +826,12 @@ static inline upel_status upel_abs_i32(int32_t a, int32_t lo, int32_t hi, int32_
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_add_i64(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     int64_t w = 0;
@@ -486,6 +842,12 @@ static inline upel_status upel_add_i64(int64_t a, int64_t b, int64_t lo, int64_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_sub_i64(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     int64_t w = 0;
@@ -496,6 +858,12 @@ static inline upel_status upel_sub_i64(int64_t a, int64_t b, int64_t lo, int64_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_mul_i64(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     int64_t w = 0;
@@ -506,6 +874,13 @@ static inline upel_status upel_mul_i64(int64_t a, int64_t b, int64_t lo, int64_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_div_i64(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     int64_t w = 0;
@@ -516,6 +891,13 @@ static inline upel_status upel_div_i64(int64_t a, int64_t b, int64_t lo, int64_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_rem_i64(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
     int64_t w = 0;
@@ -526,6 +908,12 @@ static inline upel_status upel_rem_i64(int64_t a, int64_t b, int64_t lo, int64_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_neg_i64(int64_t a, int64_t lo, int64_t hi, int64_t *r)
 {
     int64_t w = 0;
@@ -536,6 +924,12 @@ static inline upel_status upel_neg_i64(int64_t a, int64_t lo, int64_t hi, int64_
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_abs_i64(int64_t a, int64_t lo, int64_t hi, int64_t *r)
 {
     int64_t w = 0;
@@ -546,16 +940,29 @@ static inline upel_status upel_abs_i64(int64_t a, int64_t lo, int64_t hi, int64_
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_add_u8(uint8_t a, uint8_t b, uint8_t lo, uint8_t hi, uint8_t *r)
 {
     uint64_t w = 0;
-    upel_status s = upel_core_add_u(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_u((uint64_t)a + (uint64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (uint8_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_sub_u8(uint8_t a, uint8_t b, uint8_t lo, uint8_t hi, uint8_t *r)
 {
     uint64_t w = 0;
@@ -566,16 +973,30 @@ static inline upel_status upel_sub_u8(uint8_t a, uint8_t b, uint8_t lo, uint8_t 
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_mul_u8(uint8_t a, uint8_t b, uint8_t lo, uint8_t hi, uint8_t *r)
 {
     uint64_t w = 0;
-    upel_status s = upel_core_mul_u(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_u((uint64_t)a * (uint64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (uint8_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_div_u8(uint8_t a, uint8_t b, uint8_t lo, uint8_t hi, uint8_t *r)
 {
     uint64_t w = 0;
@@ -586,6 +1007,13 @@ static inline upel_status upel_div_u8(uint8_t a, uint8_t b, uint8_t lo, uint8_t 
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_rem_u8(uint8_t a, uint8_t b, uint8_t lo, uint8_t hi, uint8_t *r)
 {
     uint64_t w = 0;
@@ -596,6 +1024,12 @@ static inline upel_status upel_rem_u8(uint8_t a, uint8_t b, uint8_t lo, uint8_t 
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_neg_u8(uint8_t a, uint8_t lo, uint8_t hi, uint8_t *r)
 {
     uint64_t w = 0;
@@ -606,6 +1040,12 @@ static inline upel_status upel_neg_u8(uint8_t a, uint8_t lo, uint8_t hi, uint8_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_abs_u8(uint8_t a, uint8_t lo, uint8_t hi, uint8_t *r)
 {
     uint64_t w = 0;
@@ -616,16 +1056,29 @@ static inline upel_status upel_abs_u8(uint8_t a, uint8_t lo, uint8_t hi, uint8_t
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_add_u16(uint16_t a, uint16_t b, uint16_t lo, uint16_t hi, uint16_t *r)
 {
     uint64_t w = 0;
-    upel_status s = upel_core_add_u(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_u((uint64_t)a + (uint64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (uint16_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_sub_u16(uint16_t a, uint16_t b, uint16_t lo, uint16_t hi, uint16_t *r)
 {
     uint64_t w = 0;
@@ -636,16 +1089,30 @@ static inline upel_status upel_sub_u16(uint16_t a, uint16_t b, uint16_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_mul_u16(uint16_t a, uint16_t b, uint16_t lo, uint16_t hi, uint16_t *r)
 {
     uint64_t w = 0;
-    upel_status s = upel_core_mul_u(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_u((uint64_t)a * (uint64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (uint16_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_div_u16(uint16_t a, uint16_t b, uint16_t lo, uint16_t hi, uint16_t *r)
 {
     uint64_t w = 0;
@@ -656,6 +1123,13 @@ static inline upel_status upel_div_u16(uint16_t a, uint16_t b, uint16_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_rem_u16(uint16_t a, uint16_t b, uint16_t lo, uint16_t hi, uint16_t *r)
 {
     uint64_t w = 0;
@@ -666,6 +1140,12 @@ static inline upel_status upel_rem_u16(uint16_t a, uint16_t b, uint16_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_neg_u16(uint16_t a, uint16_t lo, uint16_t hi, uint16_t *r)
 {
     uint64_t w = 0;
@@ -676,6 +1156,12 @@ static inline upel_status upel_neg_u16(uint16_t a, uint16_t lo, uint16_t hi, uin
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_abs_u16(uint16_t a, uint16_t lo, uint16_t hi, uint16_t *r)
 {
     uint64_t w = 0;
@@ -686,16 +1172,29 @@ static inline upel_status upel_abs_u16(uint16_t a, uint16_t lo, uint16_t hi, uin
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_add_u32(uint32_t a, uint32_t b, uint32_t lo, uint32_t hi, uint32_t *r)
 {
     uint64_t w = 0;
-    upel_status s = upel_core_add_u(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_u((uint64_t)a + (uint64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (uint32_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_sub_u32(uint32_t a, uint32_t b, uint32_t lo, uint32_t hi, uint32_t *r)
 {
     uint64_t w = 0;
@@ -706,16 +1205,30 @@ static inline upel_status upel_sub_u32(uint32_t a, uint32_t b, uint32_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_mul_u32(uint32_t a, uint32_t b, uint32_t lo, uint32_t hi, uint32_t *r)
 {
     uint64_t w = 0;
-    upel_status s = upel_core_mul_u(a, b, lo, hi, &w);
+    // Operands of at most 32 bits: the exact result fits the 64-bit core type.
+    upel_status s = upel_in_range_u((uint64_t)a * (uint64_t)b, lo, hi, &w);
     if (s == UPEL_OK) {
         *r = (uint32_t)w;
     }
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_div_u32(uint32_t a, uint32_t b, uint32_t lo, uint32_t hi, uint32_t *r)
 {
     uint64_t w = 0;
@@ -726,6 +1239,13 @@ static inline upel_status upel_div_u32(uint32_t a, uint32_t b, uint32_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_rem_u32(uint32_t a, uint32_t b, uint32_t lo, uint32_t hi, uint32_t *r)
 {
     uint64_t w = 0;
@@ -736,6 +1256,12 @@ static inline upel_status upel_rem_u32(uint32_t a, uint32_t b, uint32_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_neg_u32(uint32_t a, uint32_t lo, uint32_t hi, uint32_t *r)
 {
     uint64_t w = 0;
@@ -746,6 +1272,12 @@ static inline upel_status upel_neg_u32(uint32_t a, uint32_t lo, uint32_t hi, uin
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_abs_u32(uint32_t a, uint32_t lo, uint32_t hi, uint32_t *r)
 {
     uint64_t w = 0;
@@ -756,6 +1288,12 @@ static inline upel_status upel_abs_u32(uint32_t a, uint32_t lo, uint32_t hi, uin
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a + b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a + b;
+  @*/
 static inline upel_status upel_add_u64(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     uint64_t w = 0;
@@ -766,6 +1304,12 @@ static inline upel_status upel_add_u64(uint64_t a, uint64_t b, uint64_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a - b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a - b;
+  @*/
 static inline upel_status upel_sub_u64(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     uint64_t w = 0;
@@ -776,6 +1320,12 @@ static inline upel_status upel_sub_u64(uint64_t a, uint64_t b, uint64_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= a * b <= hi;
+  @ ensures \result == UPEL_OK ==> *r == a * b;
+  @*/
 static inline upel_status upel_mul_u64(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     uint64_t w = 0;
@@ -786,6 +1336,13 @@ static inline upel_status upel_mul_u64(uint64_t a, uint64_t b, uint64_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a / b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a / b;
+  @*/
 static inline upel_status upel_div_u64(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     uint64_t w = 0;
@@ -796,6 +1353,13 @@ static inline upel_status upel_div_u64(uint64_t a, uint64_t b, uint64_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @ ensures b == 0 <==> \result == UPEL_DIV_BY_ZERO;
+  @ ensures b != 0 ==> (\result == UPEL_OK <==> lo <= a % b <= hi);
+  @ ensures \result == UPEL_OK ==> *r == a % b;
+  @*/
 static inline upel_status upel_rem_u64(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     uint64_t w = 0;
@@ -806,6 +1370,12 @@ static inline upel_status upel_rem_u64(uint64_t a, uint64_t b, uint64_t lo, uint
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= -a <= hi;
+  @ ensures \result == UPEL_OK ==> *r == -a;
+  @*/
 static inline upel_status upel_neg_u64(uint64_t a, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     uint64_t w = 0;
@@ -816,6 +1386,12 @@ static inline upel_status upel_neg_u64(uint64_t a, uint64_t lo, uint64_t hi, uin
     return s;
 }
 
+/*@ requires \valid(r);
+  @ assigns *r;
+  @ ensures \result == UPEL_OK || \result == UPEL_OVERFLOW;
+  @ ensures \result == UPEL_OK <==> lo <= (a < 0 ? -a : a) <= hi;
+  @ ensures \result == UPEL_OK ==> *r == (a < 0 ? -a : a);
+  @*/
 static inline upel_status upel_abs_u64(uint64_t a, uint64_t lo, uint64_t hi, uint64_t *r)
 {
     uint64_t w = 0;
@@ -828,6 +1404,10 @@ static inline upel_status upel_abs_u64(uint64_t a, uint64_t lo, uint64_t hi, uin
 
 // ---- saturating arithmetic: the mathematical result clamped to [lo, hi] ----
 
+/*@ requires lo <= hi;
+  @ assigns \nothing;
+  @ ensures \result == (a + b < lo ? lo : a + b > hi ? hi : a + b);
+  @*/
 static inline int64_t upel_add_sat_s(int64_t a, int64_t b, int64_t lo, int64_t hi)
 {
     if (upel_add_ovf_s(a, b)) {
@@ -836,6 +1416,10 @@ static inline int64_t upel_add_sat_s(int64_t a, int64_t b, int64_t lo, int64_t h
     return upel_clamp_s(a + b, lo, hi);
 }
 
+/*@ requires lo <= hi;
+  @ assigns \nothing;
+  @ ensures \result == (a - b < lo ? lo : a - b > hi ? hi : a - b);
+  @*/
 static inline int64_t upel_sub_sat_s(int64_t a, int64_t b, int64_t lo, int64_t hi)
 {
     if (upel_sub_ovf_s(a, b)) {
@@ -844,6 +1428,10 @@ static inline int64_t upel_sub_sat_s(int64_t a, int64_t b, int64_t lo, int64_t h
     return upel_clamp_s(a - b, lo, hi);
 }
 
+/*@ requires lo <= hi;
+  @ assigns \nothing;
+  @ ensures \result == (a * b < lo ? lo : a * b > hi ? hi : a * b);
+  @*/
 static inline int64_t upel_mul_sat_s(int64_t a, int64_t b, int64_t lo, int64_t hi)
 {
     if (upel_mul_ovf_s(a, b)) {
@@ -852,6 +1440,10 @@ static inline int64_t upel_mul_sat_s(int64_t a, int64_t b, int64_t lo, int64_t h
     return upel_clamp_s(a * b, lo, hi);
 }
 
+/*@ requires lo <= hi;
+  @ assigns \nothing;
+  @ ensures \result == (a + b < lo ? lo : a + b > hi ? hi : a + b);
+  @*/
 static inline uint64_t upel_add_sat_u(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi)
 {
     if (a > UINT64_MAX - b) {
@@ -860,6 +1452,10 @@ static inline uint64_t upel_add_sat_u(uint64_t a, uint64_t b, uint64_t lo, uint6
     return upel_clamp_u(a + b, lo, hi);
 }
 
+/*@ requires lo <= hi;
+  @ assigns \nothing;
+  @ ensures \result == (a - b < lo ? lo : a - b > hi ? hi : a - b);
+  @*/
 static inline uint64_t upel_sub_sat_u(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi)
 {
     if (a < b) {
@@ -868,6 +1464,10 @@ static inline uint64_t upel_sub_sat_u(uint64_t a, uint64_t b, uint64_t lo, uint6
     return upel_clamp_u(a - b, lo, hi);
 }
 
+/*@ requires lo <= hi;
+  @ assigns \nothing;
+  @ ensures \result == (a * b < lo ? lo : a * b > hi ? hi : a * b);
+  @*/
 static inline uint64_t upel_mul_sat_u(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi)
 {
     if (a != 0u && b > UINT64_MAX / a) {
@@ -878,23 +1478,52 @@ static inline uint64_t upel_mul_sat_u(uint64_t a, uint64_t b, uint64_t lo, uint6
 
 // ---- wrapping arithmetic: modulo 2^w, two's complement ---------------------
 
+/*@ requires 1 <= w <= 64; assigns \nothing;
+  @*/
 static inline int64_t upel_add_wrap_s(int64_t a, int64_t b, unsigned w) { return upel_wrap_s((uint64_t)a + (uint64_t)b, w); }
+/*@ requires 1 <= w <= 64; assigns \nothing;
+  @*/
 static inline int64_t upel_sub_wrap_s(int64_t a, int64_t b, unsigned w) { return upel_wrap_s((uint64_t)a - (uint64_t)b, w); }
+/*@ requires 1 <= w <= 64; assigns \nothing;
+  @*/
 static inline int64_t upel_mul_wrap_s(int64_t a, int64_t b, unsigned w) { return upel_wrap_s((uint64_t)a * (uint64_t)b, w); }
+/*@ requires 1 <= w <= 64; assigns \nothing;
+  @ ensures w < 64 ==> \result < upel_pow2[w];
+  @*/
 static inline uint64_t upel_add_wrap_u(uint64_t a, uint64_t b, unsigned w) { return upel_wrap_u(a + b, w); }
+/*@ requires 1 <= w <= 64; assigns \nothing;
+  @ ensures w < 64 ==> \result < upel_pow2[w];
+  @*/
 static inline uint64_t upel_sub_wrap_u(uint64_t a, uint64_t b, unsigned w) { return upel_wrap_u(a - b, w); }
+/*@ requires 1 <= w <= 64; assigns \nothing;
+  @ ensures w < 64 ==> \result < upel_pow2[w];
+  @*/
 static inline uint64_t upel_mul_wrap_u(uint64_t a, uint64_t b, unsigned w) { return upel_wrap_u(a * b, w); }
 
 // ---- bitwise operators on the two's complement bits ------------------------
 
+/*@ assigns \nothing;
+  @*/
 static inline int64_t upel_band_s(int64_t a, int64_t b) { return upel_s64_of_bits((uint64_t)a & (uint64_t)b); }
+/*@ assigns \nothing;
+  @*/
 static inline int64_t upel_bor_s(int64_t a, int64_t b) { return upel_s64_of_bits((uint64_t)a | (uint64_t)b); }
+/*@ assigns \nothing;
+  @*/
 static inline int64_t upel_bxor_s(int64_t a, int64_t b) { return upel_s64_of_bits((uint64_t)a ^ (uint64_t)b); }
+/*@ assigns \nothing;
+  @*/
 static inline int64_t upel_bnot_s(int64_t a) { return -1 - a; }
+/*@ assigns \nothing;
+  @*/
 static inline uint64_t upel_bnot_u(uint64_t a, unsigned w) { return a ^ upel_mask(w); }
 
 // ---- shifts: an amount >= w gives 0 (or -1 for a negative signed value) ----
 
+/*@ requires 1 <= w <= 64;
+  @ assigns \nothing;
+  @ ensures n >= w ==> \result == 0;
+  @*/
 static inline int64_t upel_shl_s(int64_t a, uint64_t n, unsigned w)
 {
     if (n >= w) {
@@ -903,6 +1532,11 @@ static inline int64_t upel_shl_s(int64_t a, uint64_t n, unsigned w)
     return upel_wrap_s((uint64_t)a << n, w);
 }
 
+/*@ requires 1 <= w <= 64;
+  @ assigns \nothing;
+  @ ensures n >= w ==> \result == 0;
+  @ ensures w < 64 ==> \result < upel_pow2[w];
+  @*/
 static inline uint64_t upel_shl_u(uint64_t a, uint64_t n, unsigned w)
 {
     if (n >= w) {
@@ -912,6 +1546,10 @@ static inline uint64_t upel_shl_u(uint64_t a, uint64_t n, unsigned w)
 }
 
 // Arithmetic shift right (floor division by 2^n).
+/*@ requires 1 <= w <= 64;
+  @ assigns \nothing;
+  @ ensures n >= w ==> \result == (a < 0 ? -1 : 0);
+  @*/
 static inline int64_t upel_shr_s(int64_t a, uint64_t n, unsigned w)
 {
     if (n >= w) {
@@ -923,6 +1561,10 @@ static inline int64_t upel_shr_s(int64_t a, uint64_t n, unsigned w)
     return -1 - ((-1 - a) >> n);
 }
 
+/*@ requires 1 <= w <= 64;
+  @ assigns \nothing;
+  @ ensures n >= w ==> \result == 0;
+  @*/
 static inline uint64_t upel_shr_u(uint64_t a, uint64_t n, unsigned w)
 {
     if (n >= w) {
@@ -933,17 +1575,28 @@ static inline uint64_t upel_shr_u(uint64_t a, uint64_t n, unsigned w)
 
 // ---- built-ins on bits -----------------------------------------------------
 
+// Counts the w low bits one by one: a loop WP can bound (the result is at most w).
+/*@ requires w <= 64;
+  @ assigns \nothing;
+  @ ensures \result <= w;
+  @*/
 static inline uint8_t upel_popcount(uint64_t bits, unsigned w)
 {
-    uint64_t x = bits & upel_mask(w);
     uint8_t n = 0;
-    while (x != 0u) {
-        x &= x - 1u;
-        n = (uint8_t)(n + 1u);
+    /*@ loop invariant 0 <= i <= w && n <= i;
+      @ loop assigns i, n;
+      @ loop variant w - i;
+      @*/
+    for (unsigned i = 0u; i < w; i++) {
+        n = (uint8_t)(n + ((bits >> i) & 1u));
     }
     return n;
 }
 
+/*@ requires w <= 64;
+  @ assigns \nothing;
+  @ ensures i >= w ==> !\result;
+  @*/
 static inline bool upel_bit(uint64_t bits, uint64_t i, unsigned w)
 {
     if (i >= w) {
@@ -952,9 +1605,15 @@ static inline bool upel_bit(uint64_t bits, uint64_t i, unsigned w)
     return ((bits >> i) & 1u) != 0u;
 }
 
+/*@ requires lo <= hi < 64;
+  @ assigns \nothing;
+  @ ensures hi - lo + 1 < 64 ==> \result < upel_pow2[hi - lo + 1];
+  @*/
 static inline uint64_t upel_bits(uint64_t bits, unsigned hi, unsigned lo)
 {
-    return (bits >> lo) & upel_mask(hi - lo + 1u);
+    unsigned n = hi - lo + 1u;
+    uint64_t x = bits >> lo;
+    return n >= 64u ? x : x % upel_pow2[n];
 }
 
 #endif // UPEL_RT_H

@@ -1,0 +1,162 @@
+"""Verification stage (Frama-C WP): prove the ACSL contracts of the generated C.
+
+Runs `frama-c -wp -wp-rte` with Z3 (through Why3) on the C that backends/c
+generates for every package of the IR, limited to the package functions and
+the upel_rt.h helpers they use, and reads the per-goal results from
+`-wp-report-json`. Goals map to obligations through the names the C backend
+gives its ACSL clauses (backends/c/emitter.py, `ACSL_*`):
+
+- `upel_ensures_<i>`  -> `F:ensures[i]` (a UPEL ensures that has no faithful
+  ACSL rendering is not stated, so WP decides nothing about it: no record);
+- `upel_raises`       -> `F:raises` (F returns only UPEL_OK, precondition or
+  a declared code);
+- every other goal of F (requires checks, RTE guards, assigns, loop
+  unrolling, callee preconditions) and every goal of the helpers F uses ->
+  one `F:rte` record, with the goal counts in `details`.
+
+WP answers "Valid" only for goals a prover (or WP's own simplifier Qed)
+proved. A goal the prover did not prove within its limits is `failed` (WP
+reports Z3's "sat", "unknown" and give-ups alike, so it cannot tell a false
+goal from a hard one: the message says which goals), a prover timeout is
+`timeout`, and a Frama-C run that breaks is `error` for every obligation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from upel.verify.context import VerifyContext
+from upel.verify.evidence import Evidence
+from upel.verify.obligations import Obligation, function_obligations
+
+from . import common
+
+NAME = "wp"
+REPORT = "wp-report.json"
+
+
+def tools() -> dict[str, str]:
+    return common.tools(need_z3=True)
+
+
+def goal_verdict(entry: dict) -> str:
+    main = entry.get("wp:main", {})
+    total, valid = main.get("total", 0), main.get("valid", 0)
+    if total and valid == total:
+        return "proved"
+    if main.get("timeout"):
+        return "timeout"
+    # Z3 answering "sat" or "unknown", or giving up, all come back as WP's Failed or
+    # Unknown: the goal was not proved, and that is all WP can tell.
+    return "failed"
+
+
+def combine(verdicts: list[str]) -> str:
+    for v in ("error", "failed", "timeout", "unknown"):
+        if v in verdicts:
+            return v
+    return "proved" if verdicts else "unknown"
+
+
+def command(ctx: VerifyContext, selected: list[str], sources: list[str]) -> list[str]:
+    return ["frama-c", "-machdep", "x86_64", "-wp", "-wp-rte", "-wp-prover", "z3",
+            "-wp-timeout", str(max(1, int(ctx.timeout))), "-wp-par", str(max(1, ctx.jobs)),
+            "-wp-fct", ",".join(selected), "-wp-report-json", REPORT, *sources]
+
+
+def verify(ctx: VerifyContext) -> list[Evidence]:
+    versions = tools()
+    gen = ctx.generated("c")
+    files = sorted(p for p in gen.iterdir() if p.suffix in (".c", ".h"))
+    sources = [p.relative_to(ctx.workdir).as_posix() for p in files if p.suffix == ".c"]
+    graph, _ = common.call_graph(files)
+    cnames = common.c_name_map(ctx)
+    fns = [f for p in ctx.doc["packages"] for f in p["functions"]]
+    package_fns = {cnames[f["qname"]] for f in fns}
+    uses = {c: common.reachable(graph, c, stop=package_fns) - package_fns for c in package_fns}
+    selected = sorted(package_fns | set().union(*uses.values()))
+
+    cmd = command(ctx, selected, sources)
+    ctx.progress(f"wp: {len(package_fns)} functions, {len(selected) - len(package_fns)} runtime helpers")
+    report_path = ctx.workdir / REPORT
+    report_path.unlink(missing_ok=True)
+    # The run's own limit: every goal may take the per-goal timeout, a few at a time.
+    res = common.run(ctx, cmd, timeout=ctx.timeout * max(60, 4 * len(selected)) + 120)
+    base = {"tool": NAME, "prover": "frama-c", "prover_version": versions["frama-c"], "command": cmd,
+            "inputs": common.inputs(files, ctx.workdir, ctx.ir_digest)}
+    run_error = None
+    if res.timed_out:
+        run_error = ("timeout", f"frama-c did not finish within {res.duration_ms // 1000} s")
+    elif res.rc != 0 or not report_path.is_file():
+        run_error = ("error", common.trim(f"frama-c exited with {res.rc}: {res.stderr}\n{res.stdout}"))
+    report = {}
+    if run_error is None:
+        try:
+            report = json.loads(report_path.read_text(encoding="utf-8")).get("wp:functions", {})
+        except ValueError as e:
+            run_error = ("error", f"cannot parse {REPORT}: {e}")
+
+    out: list[Evidence] = []
+    for fn in fns:
+        c = cnames[fn["qname"]]
+        obs = function_obligations(fn)
+        rte_ob = Obligation(fn["qname"], "rte", None, fn.get("loc"), tuple(fn.get("reqs", ())))
+        if run_error is not None:
+            for ob in [*obs, rte_ob]:
+                out.append(Evidence.for_obligation(ob, verdict=run_error[0], message=run_error[1],
+                                                   duration_ms=res.duration_ms, **base))
+            continue
+        own = _goals(report.get(c, {}), c)
+        helpers = {f"{h}:{g}": e for h in sorted(uses[c]) for g, e in _goals(report.get(h, {}), h).items()}
+        for ob in obs:
+            label = "upel_raises" if ob.kind == "raises" else f"upel_ensures_{ob.index}"
+            mine = {g: e for g, e in own.items() if _clause(g) == label}
+            if not mine:
+                continue  # not stated in ACSL: WP decided nothing about it
+            for g in mine:
+                del own[g]
+            out.append(_record(ob, mine, base, versions, res.duration_ms))
+        out.append(_record(rte_ob, {**own, **helpers}, base, versions, res.duration_ms,
+                           helpers=sorted(uses[c])))
+    return out
+
+
+def _goals(fn_report: dict, cname: str) -> dict[str, dict]:
+    """goal name without the function prefix -> its report entry."""
+    out = {}
+    for g, entry in sorted(fn_report.items()):
+        if g.startswith("wp:"):  # "wp:section": the function's own summary, not a goal
+            continue
+        if isinstance(entry, dict) and "wp:main" in entry:
+            out[g[len(cname) + 1:] if g.startswith(cname + "_") else g] = entry
+    return out
+
+
+_CLAUSE = re.compile(r"^ensures_(upel_\w+?)(?:_part\d+)?$")
+
+
+def _clause(goal: str) -> str | None:
+    m = _CLAUSE.match(goal)
+    return m.group(1) if m else None
+
+
+def _record(ob: Obligation, goals: dict[str, dict], base: dict, versions: dict, duration: int,
+            helpers: list[str] | None = None) -> Evidence:
+    verdicts = {g: goal_verdict(e) for g, e in goals.items()}
+    verdict = combine(list(verdicts.values()))
+    bad = sorted(g for g, v in verdicts.items() if v != "proved")
+    counts = {v: sum(1 for x in verdicts.values() if x == v) for v in sorted(set(verdicts.values()))}
+    subgoals = sum(e["wp:main"].get("total", 0) for e in goals.values())
+    details = {"goals": len(goals), "subgoals": subgoals, "by_verdict": counts,
+               "solver": f"z3 {versions['z3']} via why3 {versions['why3']}"}
+    if helpers is not None:
+        details["helpers"] = helpers
+    if verdict == "proved":
+        msg = f"{len(goals)} WP goal(s) proved"
+    elif not goals:
+        msg = "WP produced no goal for this obligation"
+    else:
+        msg = f"{len(bad)} of {len(goals)} WP goal(s) not proved: " + ", ".join(f"{g} ({verdicts[g]})" for g in bad)
+    return Evidence.for_obligation(ob, verdict=verdict, message=common.trim(msg), details=details,
+                                   duration_ms=duration, **base)

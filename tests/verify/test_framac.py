@@ -1,0 +1,246 @@
+"""Frama-C verifiers (proofs/framac): WP proves the ACSL contracts of the
+generated C, EVA finds no runtime error in it.
+
+- the example specs pass (slow);
+- the mutants are rejected by WP with the right obligation failing;
+- generated C broken by hand (one operator changed) is rejected by WP and EVA;
+- evidence documents validate against schemas/evidence.schema.json.
+
+Skips, naming what to install, when frama-c, why3 or z3 are missing.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import front
+from upel.proofs.framac import common, eva, wp
+
+from upel.codegen.registry import ToolMissing
+from upel.verify.context import VerifyContext
+from upel.verify.evidence import evidence_document
+
+from ._common import examples_gate
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = ROOT / "specs"
+MUTANTS = Path(__file__).resolve().parent / "mutants"
+
+# Every obligation of these is proved (docs/verification.md): a CI test each.
+# (envelope's document includes the avionics.units package it imports.)
+PROVED = [("avionics/envelope.upel", "avionics.envelope")]
+# These still have goals Z3 does not close through Why3 in time: checked with
+# UPEL_VERIFY_EXAMPLES=1, and listed in docs/verification.md.
+EXAMPLES = [
+    ("avionics/arinc429.upel", "avionics.arinc429"),
+    ("fintech/ledger.upel", "fintech.ledger"),
+    ("medtech/infusion.upel", "medtech.infusion"),
+]
+
+# A small spec whose C is easy to break by hand: the index check guards a[i].
+SMALL = '''
+package small.get version "1.0.0";
+
+fn get(a: [u8; 4], i: u8) -> u8 raises index {
+  a[i]
+}
+
+fn inc(x: u8) -> u8
+  requires x < 200
+  ensures result == x + 1
+{
+  x + 1
+}
+'''
+
+
+def need(mod) -> dict[str, str]:
+    try:
+        return mod.tools()
+    except ToolMissing as e:
+        pytest.skip(f"{e.tool} not installed: {e.how}")
+
+
+def load(path: Path, root: str, spec_path: list[Path]) -> dict:
+    _, _, docs = front([str(path)], [str(p) for p in spec_path])
+    return docs[root]
+
+
+def run(mod, doc: dict, tmp_path: Path, timeout: float = 20.0, edit=None) -> dict:
+    """Run a verifier; `edit(gen_dir)` may change the generated C first. Returns
+    {obligation: record} and checks the evidence document against the schema."""
+    work = tmp_path / mod.NAME
+    work.mkdir()
+    ctx = VerifyContext(doc, work, timeout=timeout)
+    if edit is not None:
+        edit(ctx.generated("c"))  # the context hands the verifier this same (edited) tree
+    records = mod.verify(ctx)
+    evidence_document(mod.NAME, ctx.ir_digest, mod.tools(), records)  # validates, raises if not
+    for r in records:
+        assert not any(a.startswith("/") for a in r.command), r.command
+    return {r.obligation: r for r in records}
+
+
+def small_doc(tmp_path: Path) -> dict:
+    folder = tmp_path / "specs" / "small"
+    folder.mkdir(parents=True)
+    (folder / "get.upel").write_text(SMALL, encoding="utf-8")
+    return load(folder / "get.upel", "small.get", [tmp_path / "specs"])
+
+
+def flip(pattern: str, new: str):
+    """An edit of the generated C replacing exactly one occurrence of `pattern`."""
+    def edit(gen: Path) -> None:
+        src = gen / "small_get.c"
+        text = src.read_text(encoding="utf-8")
+        assert text.count(pattern) == 1, pattern
+        src.write_text(text.replace(pattern, new), encoding="utf-8")
+    return edit
+
+
+# ---- fast: helpers --------------------------------------------------------------
+
+
+def test_tools_report_versions():
+    v = need(wp)
+    assert set(v) == {"frama-c", "why3", "z3"} and all(v.values())
+    assert set(need(eva)) == {"frama-c"}
+
+
+def test_c_functions_and_call_graph(tmp_path: Path):
+    text = """
+/*@ assigns \\nothing; { not a body } */
+static inline int h(int a) { return a + 1; }
+// g { calls h
+int g(int x, int *out)
+{
+    if (x > 0) { *out = h(x); }
+    return 0;
+}
+int f(int x, int *out);
+"""
+    p = tmp_path / "a.c"
+    p.write_text(text)
+    assert set(common.c_functions(text)) == {"h", "g"}
+    graph, where = common.call_graph([p])
+    assert graph == {"h": set(), "g": {"h"}} and where["g"] == p
+    assert common.reachable(graph, "g") == {"h"}
+    assert common.reachable(graph, "g", stop={"h"}) == {"h"}
+
+
+def test_eva_alarm_parsing():
+    out = ("[eva:alarm] gen/c/a.c:12: Warning: \n  out of bounds read. assert \\valid_read(&a->v[i]);\n"
+           "[eva:alarm] gen/c/upel_rt.h:9: Warning: \n  function upel_x: postcondition got status unknown.\n"
+           "[eva:alarm] gen/c/a.c:12: Warning: \n  out of bounds read. assert \\valid_read(&a->v[i]);\n")
+    assert eva.alarms(out) == ["gen/c/a.c:12: out of bounds read. assert \\valid_read(&a->v[i]);"]
+
+
+# ---- WP ---------------------------------------------------------------------------
+
+
+def test_wp_rejects_wrong_ensures(tmp_path: Path):
+    need(wp)
+    recs = run(wp, load(MUTANTS / "wrong_ensures.upel", "mutant.wrong_ensures", [MUTANTS]), tmp_path)
+    assert recs["mutant.wrong_ensures.inc:ensures[0]"].verdict == "failed"
+    assert "upel_ensures_0" in recs["mutant.wrong_ensures.inc:ensures[0]"].message
+    assert recs["mutant.wrong_ensures.inc:raises"].verdict == "proved"  # x < 200: no overflow
+
+
+def test_wp_rejects_undeclared_overflow(tmp_path: Path):
+    need(wp)
+    recs = run(wp, load(MUTANTS / "overflow.upel", "mutant.overflow", [MUTANTS]), tmp_path)
+    assert recs["mutant.overflow.add:raises"].verdict == "failed"
+    assert recs["mutant.overflow.add:rte"].verdict == "proved"
+
+
+def test_wp_proves_small_spec(tmp_path: Path):
+    need(wp)
+    recs = run(wp, small_doc(tmp_path), tmp_path)
+    assert {o: r.verdict for o, r in recs.items()} == {
+        "small.get.get:raises": "proved", "small.get.get:rte": "proved",
+        "small.get.inc:ensures[0]": "proved", "small.get.inc:raises": "proved", "small.get.inc:rte": "proved"}
+    assert recs["small.get.get:rte"].details["goals"] > 0
+
+
+def test_wp_rejects_broken_index_check(tmp_path: Path):
+    need(wp)
+    recs = run(wp, small_doc(tmp_path), tmp_path, edit=flip("if (i >= 4u)", "if (i > 4u)"))
+    r = recs["small.get.get:rte"]
+    assert r.verdict == "failed" and re.search(r"rte_(index_bound|mem_access)", r.message), r.message
+
+
+def test_wp_rejects_broken_requires_check(tmp_path: Path):
+    need(wp)
+    recs = run(wp, small_doc(tmp_path), tmp_path, edit=flip("if (x >= ((uint8_t)200U))", "if (x > ((uint8_t)200U))"))
+    # x == 200 now passes the check: the requires clause no longer holds on success
+    assert recs["small.get.inc:rte"].verdict == "failed"
+    assert "upel_requires_0" in recs["small.get.inc:rte"].message
+
+
+# ---- EVA --------------------------------------------------------------------------
+
+
+def test_eva_small_spec_and_broken_index_check(tmp_path: Path):
+    need(eva)
+    doc = small_doc(tmp_path)
+    ok = tmp_path / "ok"
+    ok.mkdir()
+    recs = run(eva, doc, ok)
+    assert {o: r.verdict for o, r in recs.items()} == {"small.get.get:rte": "proved", "small.get.inc:rte": "proved"}
+    assert recs["small.get.get:rte"].details["alarms"] == 0
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    recs = run(eva, doc, broken, edit=flip("if (i >= 4u)", "if (i > 4u)"))
+    r = recs["small.get.get:rte"]
+    assert r.verdict == "failed" and r.details["alarms"] >= 1
+    assert re.search(r"out of bounds", r.message), r.message
+
+
+# ---- the example specs (slow) -----------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec,root", PROVED, ids=[r for _, r in PROVED])
+def test_wp_proves_every_obligation(spec: str, root: str, tmp_path: Path):
+    need(wp)
+    recs = run(wp, load(SPECS / spec, root, [SPECS]), tmp_path, timeout=60.0)
+    bad = {o: f"{r.verdict}: {r.message}" for o, r in recs.items() if r.verdict != "proved"}
+    assert not bad, "\n".join(f"{o}: {m}" for o, m in sorted(bad.items()))
+    fns = [f for p in load(SPECS / spec, root, [SPECS])["packages"] for f in p["functions"]]
+    assert sorted(o for o in recs if o.endswith(":rte")) == sorted(f"{f['qname']}:rte" for f in fns)
+
+
+@pytest.mark.slow
+@examples_gate()
+@pytest.mark.parametrize("spec,root", EXAMPLES, ids=[r for _, r in EXAMPLES])
+def test_wp_example_specs(spec: str, root: str, tmp_path: Path):
+    need(wp)
+    recs = run(wp, load(SPECS / spec, root, [SPECS]), tmp_path)
+    bad = {o: f"{r.verdict}: {r.message}" for o, r in recs.items() if r.verdict != "proved"}
+    assert not bad, "\n".join(f"{o}: {m}" for o, m in sorted(bad.items()))
+    assert any(o.endswith(":raises") for o in recs)
+
+
+# EVA finds no alarm in these; fintech.ledger still has false alarms in the
+# 64-bit signed helpers (docs/verification.md), checked with UPEL_VERIFY_EXAMPLES=1.
+EVA_CLEAN = [
+    ("avionics/arinc429.upel", "avionics.arinc429"),
+    ("avionics/envelope.upel", "avionics.envelope"),
+    ("medtech/infusion.upel", "medtech.infusion"),
+]
+EVA_OPEN = [("fintech/ledger.upel", "fintech.ledger")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec,root", EVA_CLEAN + [pytest.param(*e, marks=examples_gate()) for e in EVA_OPEN],
+                         ids=[r for _, r in EVA_CLEAN + EVA_OPEN])
+def test_eva_example_specs(spec: str, root: str, tmp_path: Path):
+    need(eva)
+    doc = load(SPECS / spec, root, [SPECS])
+    recs = run(eva, doc, tmp_path, timeout=60.0)
+    fns = [f["qname"] for p in doc["packages"] for f in p["functions"]]
+    assert sorted(recs) == sorted(f"{q}:rte" for q in fns)
+    bad = {o: f"{r.verdict}: {r.message}" for o, r in recs.items() if r.verdict != "proved"}
+    assert not bad, "\n".join(f"{o}: {m}" for o, m in sorted(bad.items()))
