@@ -48,7 +48,7 @@ def generated_by(outputs: list[str], spec: str) -> tuple[list[str], list[str]]:
     """(backends, evidence files) of `spec` among the outputs of all_targets, as
     specs/avionics/BUILD.bazel configures them today."""
     mine = [o[len(PREFIX + spec) + 1:] for o in outputs if o.startswith(f"{PREFIX}{spec}_")]
-    backends = [m for m in mine if "." not in m and not m.endswith(("_conformance", "_verify"))]
+    backends = [m for m in mine if "." not in m and not m.endswith(("_conformance", "_verify")) and m != "bundle"]
     evidence = [m for m in mine if m.startswith("verify.") and m.endswith(".evidence.json")]
     return backends, evidence
 
@@ -220,15 +220,16 @@ def test_null_and_incremental_builds_run_only_what_changed(reference, kit, recor
         ran = Counter(s["mnemonic"] for s in rec["spawns"])
         outputs = [o for s in rec["spawns"] for o in s["outputs"]]
         # Only envelope's spec action and what reads its IR: one codegen per
-        # backend and one verify per tool.
+        # backend, one verify per tool, envelope's bundle and the system registry.
         backends, evidence = generated_by(reference["outputs"], "envelope")
-        expected = Counter({"UpelSpec": 1, "UpelCodegen": len(backends), "UpelVerify": len(evidence)})
+        expected = Counter({"UpelSpec": 1, "UpelCodegen": len(backends), "UpelVerify": len(evidence),
+                            "UpelBundle": 1, "UpelRegistry": 1})
         assert ran == expected, rec["spawns"]
         assert rec["executed"] == sum(expected.values()), rec["kinds"]
         # Every output of what ran belongs to an envelope target (codegen trees
         # also hold the imported units module: avionics_envelope_c/avionics_units.c).
         owners = {o.split("/specs/avionics/", 1)[1].split("/", 1)[0] for o in outputs}
-        stray = {o for o in owners if not o.startswith(("envelope.ir.", "avionics_envelope_"))}
+        stray = {o for o in owners if not o.startswith(("envelope.ir.", "avionics_envelope_", "avionics_registry"))}
         assert not stray, f"actions of other targets ran: {sorted(stray)}"
         # Outputs of the untouched specs are the reference build's; envelope's IR changed.
         before, after = reference["digests"], rec["digests"]

@@ -23,19 +23,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// 64-bit multiplication overflow is tested with the compiler builtin where it
-// exists (one `imul` + `jo` with gcc -O2, where the portable test needs a
-// division) and where `long` is the 64-bit type (LP64). Frama-C knows the
-// typed builtins (`__fc_gcc_builtins.h` states their contracts), and WP
-// cannot prove the division-based test, which is nonlinear; the portable
-// fallback remains for other compilers.
+// 64-bit checked add, sub and mul use the typed compiler builtins where they
+// exist and `long` is the 64-bit type (LP64): one instruction and a jump on
+// the overflow flag with gcc -O2 (the portable multiplication test needs a
+// division). Frama-C states the builtins' contracts (`__fc_gcc_builtins.h`):
+// WP cannot prove the division-based test, which is nonlinear, and EVA,
+// being non-relational, raises false alarms on `a + b` after a separate
+// overflow test. Other compilers get the portable tests.
 #if (defined(__GNUC__) || defined(__clang__)) && LONG_MAX == INT64_MAX
-#define UPEL_HAVE_MUL_OVERFLOW 1
+#define UPEL_HAVE_OVERFLOW_BUILTINS 1
 #ifdef __FRAMAC__
 #include "__fc_gcc_builtins.h"
 #endif
 #else
-#define UPEL_HAVE_MUL_OVERFLOW 0
+#define UPEL_HAVE_OVERFLOW_BUILTINS 0
 #endif
 
 // Result of every generated function: UPEL_OK, a built-in error code (1..15)
@@ -193,7 +194,7 @@ static inline bool upel_sub_ovf_s(int64_t a, int64_t b)
   @*/
 static inline bool upel_mul_ovf_s(int64_t a, int64_t b)
 {
-#if UPEL_HAVE_MUL_OVERFLOW
+#if UPEL_HAVE_OVERFLOW_BUILTINS
     long r;
     return __builtin_smull_overflow(a, b, &r);
 #else
@@ -264,10 +265,18 @@ static inline uint64_t upel_clamp_u(uint64_t v, uint64_t lo, uint64_t hi)
   @*/
 static inline upel_status upel_core_add_s(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
+#if UPEL_HAVE_OVERFLOW_BUILTINS
+    long v;
+    if (__builtin_saddl_overflow(a, b, &v)) {
+        return UPEL_OVERFLOW;
+    }
+    return upel_in_range_s(v, lo, hi, r);
+#else
     if (upel_add_ovf_s(a, b)) {
         return UPEL_OVERFLOW;
     }
     return upel_in_range_s(a + b, lo, hi, r);
+#endif
 }
 
 /*@ requires \valid(r);
@@ -278,10 +287,18 @@ static inline upel_status upel_core_add_s(int64_t a, int64_t b, int64_t lo, int6
   @*/
 static inline upel_status upel_core_sub_s(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
+#if UPEL_HAVE_OVERFLOW_BUILTINS
+    long v;
+    if (__builtin_ssubl_overflow(a, b, &v)) {
+        return UPEL_OVERFLOW;
+    }
+    return upel_in_range_s(v, lo, hi, r);
+#else
     if (upel_sub_ovf_s(a, b)) {
         return UPEL_OVERFLOW;
     }
     return upel_in_range_s(a - b, lo, hi, r);
+#endif
 }
 
 /*@ requires \valid(r);
@@ -292,10 +309,18 @@ static inline upel_status upel_core_sub_s(int64_t a, int64_t b, int64_t lo, int6
   @*/
 static inline upel_status upel_core_mul_s(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t *r)
 {
+#if UPEL_HAVE_OVERFLOW_BUILTINS
+    long v;
+    if (__builtin_smull_overflow(a, b, &v)) {
+        return UPEL_OVERFLOW;
+    }
+    return upel_in_range_s(v, lo, hi, r);
+#else
     if (upel_mul_ovf_s(a, b)) {
         return UPEL_OVERFLOW;
     }
     return upel_in_range_s(a * b, lo, hi, r);
+#endif
 }
 
 // Truncating division; MIN / -1 overflows.
@@ -403,7 +428,7 @@ static inline upel_status upel_core_sub_u(uint64_t a, uint64_t b, uint64_t lo, u
   @*/
 static inline upel_status upel_core_mul_u(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi, uint64_t *r)
 {
-#if UPEL_HAVE_MUL_OVERFLOW
+#if UPEL_HAVE_OVERFLOW_BUILTINS
     unsigned long p;
     if (__builtin_umull_overflow(a, b, &p)) {
         return UPEL_OVERFLOW;
