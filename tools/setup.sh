@@ -20,10 +20,12 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # network namespace. Provers (issue 5, docs/verification.md): z3 (SMT),
 # coq (coqc), frama-c-base + why3 (WP, EVA; WP proves through Why3 with Z3),
 # yosys (synthesis and formal checks of the Verilog). CBMC is not in Debian
-# 12: tools/install_cbmc.sh unpacks Debian 13's, pinned by SHA-256.
+# 12: tools/install_cbmc.sh unpacks Debian 13's, pinned by SHA-256. The benchmark
+# harness (python -m tools.bench) compares generation with protoc
+# (protobuf-compiler) and reads peak memory from GNU time (`time`).
 APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates gcc libc6-dev rustc iverilog verilator
               bazel-bootstrap bazel-rules-java nginx-light iproute2 util-linux curl
-              z3 coq frama-c-base why3 yosys dpkg)
+              z3 coq frama-c-base why3 yosys dpkg protobuf-compiler time)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
