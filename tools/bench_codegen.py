@@ -1,11 +1,17 @@
 """Benchmark: code generation time for every backend on synthetic specs.
 
     .venv/bin/python -m tools.bench_codegen [--sizes 100,1000,10000] [--runs 3] [--quick]
+    .venv/bin/python -m tools.bench_codegen --front [--sizes ...] [--runs 3]
 
 Prints a table (front end: parse + check + IR; then each backend's
 `generate`) with medians over runs, and the growth factor between sizes
 (10x more operators should cost close to 10x more time). Writes the
 results into docs/performance.md between the bench_codegen markers.
+
+`--front` times the front end's phases instead (parse, check + lower, IR
+schema gate, encoding as `upel ir` writes it), as CPU seconds (medians), with
+each size in a fresh process so that its peak RSS is its own; it prints the
+table and writes nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +47,67 @@ def front(path: Path) -> dict:
     return docs["bench.synth"]
 
 
+def front_phases(path: Path, runs: int) -> dict:
+    """CPU seconds per front-end phase (medians of `runs`) and the peak RSS, for one spec file."""
+    import resource
+
+    from upel.ir.encoding import canonical_cbor, ir_digest
+    from upel.ir.schema import validate_ir_docs
+    from upel.ir.write import render_json
+    from upel.syntax.parser import parse_source
+
+    text = path.read_text(encoding="utf-8")
+    parse_source('package warm.up version "1.0.0";', "w.upel", DiagnosticSink())  # builds the parser once
+    phases: dict[str, list[float]] = {k: [] for k in ("parse", "check+lower", "schema gate", "encode")}
+    for _ in range(runs):
+        clock = time.process_time
+        t0 = clock()
+        sink = DiagnosticSink()
+        program = load([str(path)], [], sink)
+        t1 = clock()
+        docs = check_program(program, sink)
+        t2 = clock()
+        validate_ir_docs(docs[r] for r in sorted(docs))
+        t3 = clock()
+        for r in sorted(docs):
+            ir_digest(docs[r]), canonical_cbor(docs[r]), render_json(docs[r])
+        t4 = clock()
+        for k, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            phases[k].append(v)
+        del program, docs
+    out = {k: statistics.median(v) for k, v in phases.items()}
+    out["peak RSS (MiB)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def front_table(sizes: list[int], runs: int) -> str:
+    import json
+    import subprocess
+
+    rows: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = Path(tmp) / "bench" / f"synth{n}" / "synth.upel"
+            path.parent.mkdir(parents=True)
+            path.write_text(synth_spec(n), encoding="utf-8")
+            r = max(1, runs if n <= 1000 else 1)
+            res = subprocess.run([sys.executable, "-m", "tools.bench_codegen", "--front-one", str(path), str(r)],
+                                 cwd=REPO, check=True, capture_output=True, text=True)
+            for k, v in json.loads(res.stdout).items():
+                rows.setdefault(k, []).append(v)
+            print(f"n={n}: done", file=sys.stderr)
+    rows["parse+check+gate"] = [a + b + c for a, b, c in zip(rows["parse"], rows["check+lower"], rows["schema gate"])]
+    header = "| phase (CPU s) | " + " | ".join(f"{n} ops" for n in sizes) + " | " + " | ".join(
+        f"growth {a}->{b}" for a, b in zip(sizes, sizes[1:])) + " |"
+    lines = [header, "|" + "---|" * (2 * len(sizes))]
+    for name in ("parse", "check+lower", "schema gate", "parse+check+gate", "encode", "peak RSS (MiB)"):
+        ts = rows[name]
+        growth = [f"{b / a:.1f}x" if a > 0 else "-" for a, b in zip(ts, ts[1:])]
+        fmt = "{:.0f}" if "MiB" in name else "{:.3f}"
+        lines.append(f"| {name} | " + " | ".join(fmt.format(t) for t in ts) + " | " + " | ".join(growth) + " |")
+    return "\n".join(lines)
+
+
 def timed(fn, runs: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(runs):
@@ -67,8 +134,18 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="sizes 100,1000 and one run (for CI)")
     ap.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
+    ap.add_argument("--front", action="store_true", help="time the front end's phases instead (prints only)")
+    ap.add_argument("--front-one", nargs=2, metavar=("FILE", "RUNS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     tune_gc()  # as the upel command does
+    if args.front_one:
+        import json
+
+        print(json.dumps(front_phases(Path(args.front_one[0]), int(args.front_one[1]))))
+        return
+    if args.front:
+        print(front_table([int(s) for s in args.sizes.split(",")], args.runs))
+        return
     sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     runs = 1 if args.quick else args.runs
     backends = available_backends()

@@ -115,7 +115,7 @@ def cmd_ir(args, out: Output) -> int:
     front = checked_front(args, out)
     if front is None:
         return 1
-    written = write_ir(front.docs, args.out)
+    written = write_ir(front.docs, args.out, full_validation=args.validate)
     if args.pretty:
         from upel.ir.pretty import pretty
 
@@ -280,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("ir", parents=[common], help="write the IR (JSON, canonical CBOR, digest)")
     c.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory")
     c.add_argument("--pretty", action="store_true", help="also print the IR in its readable form")
+    c.add_argument("--validate", action="store_true",
+                   help="always run full JSON Schema validation (slow; the default gate is an equivalent fast check)")
     c.set_defaults(func=cmd_ir)
     c = sub.add_parser("test", parents=[common], help="run vectors, contracts and properties on the reference interpreter")
     c.add_argument("--samples", type=int, default=1000, metavar="N", help="random inputs per function and property (default 1000)")

@@ -22,16 +22,95 @@ from upel.ir.schema import validate_ir_docs
 
 
 def render_json(doc: dict) -> bytes:
-    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    """`json.dumps(doc, indent=1, ensure_ascii=False)` and a newline, as UTF-8.
+
+    With `indent` set, the json module uses its pure-Python encoder (a chain of
+    generators, half of `upel ir`'s encoding time at 10,000 operators). IR is
+    plain dicts, lists, strings, integers, booleans and null, which `_render`
+    writes the same way, byte for byte (tests/ir/test_encoding.py compares
+    them); anything else goes to json.dumps.
+    """
+    parts: list[str] = []
+    done: list[bytes] = []
+    try:
+        _render(doc, parts, 0, done)
+    except _NotPlain:
+        return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    parts.append("\n")
+    done.append("".join(parts).encode("utf-8"))
+    return b"".join(done)
 
 
-def write_ir(docs: dict[str, dict], out_dir: str) -> dict[str, dict]:
+class _NotPlain(Exception):
+    pass
+
+
+_encode_str = json.encoder.encode_basestring  # the C version, as json.dumps uses with ensure_ascii=False
+_INDENTS = ["\n" + " " * n for n in range(256)]
+# Millions of small strings cost far more memory than the text they make;
+# every so often they are joined and encoded (peak memory at 10,000 operators).
+_FLUSH = 1 << 16
+
+
+def _render(o, parts: list[str], level: int, done: list[bytes]) -> None:
+    if isinstance(o, str):
+        parts.append(_encode_str(o))
+    elif o is None:
+        parts.append("null")
+    elif o is True:
+        parts.append("true")
+    elif o is False:
+        parts.append("false")
+    elif isinstance(o, int):
+        parts.append(int.__repr__(o))
+    elif isinstance(o, dict):
+        if not o:
+            parts.append("{}")
+            return
+        if level + 1 >= len(_INDENTS):
+            raise _NotPlain
+        inner = _INDENTS[level + 1]
+        sep = "{"
+        for k, v in o.items():
+            if not isinstance(k, str):
+                raise _NotPlain  # json.dumps converts such keys; leave that to it
+            parts.append(sep)
+            parts.append(inner)
+            parts.append(_encode_str(k))
+            parts.append(": ")
+            _render(v, parts, level + 1, done)
+            sep = ","
+        parts.append(_INDENTS[level])
+        parts.append("}")
+    elif isinstance(o, (list, tuple)):
+        if not o:
+            parts.append("[]")
+            return
+        if level + 1 >= len(_INDENTS):
+            raise _NotPlain
+        inner = _INDENTS[level + 1]
+        sep = "["
+        for v in o:
+            parts.append(sep)
+            parts.append(inner)
+            _render(v, parts, level + 1, done)
+            sep = ","
+            if len(parts) > _FLUSH:
+                done.append("".join(parts).encode("utf-8"))
+                parts.clear()
+        parts.append(_INDENTS[level])
+        parts.append("]")
+    else:
+        raise _NotPlain  # floats and other types: json.dumps decides
+
+
+def write_ir(docs: dict[str, dict], out_dir: str, full_validation: bool = False) -> dict[str, dict]:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UserError(f"{out_dir}: exists and is not a directory")
     planned: list[tuple[Path, bytes]] = []
     summary: dict[str, dict] = {}
-    validate_ir_docs(docs[r] for r in sorted(docs))  # a failure is a checker bug: internal error
+    validate_ir_docs((docs[r] for r in sorted(docs)), full_validation)  # a failure is a checker bug: internal error
     for root in sorted(docs):
         doc = docs[root]
         digest = ir_digest(doc)

@@ -1,16 +1,22 @@
-"""Syntax stage: lark parse tree -> AST (`upel.syntax.ast`).
+"""Syntax stage: grammar rules -> AST (`upel.syntax.ast`).
 
-One transformer callback per grammar rule. Problems the grammar cannot
-express (a bad digit in a literal, a chained comparison, a malformed version)
-are reported here as diagnostics; the builder substitutes a harmless value
-and carries on so that the checker can still report further errors.
+One callback per grammar rule, called by lark's LALR parser at each
+reduction (upel.syntax.reduce) with the rule's span and its children,
+already built. Problems the grammar cannot express (a bad digit in a
+literal, a chained comparison, a malformed version) are reported here as
+diagnostics; the builder substitutes a harmless value and carries on so that
+the checker can still report further errors.
+
+A span is `(line, col, end_line, end_col, height)` from the first to the
+last token of the rule, as lark's `propagate_positions` computes it; line 0
+means the rule matched no tokens.
 """
 
 from __future__ import annotations
 
 import re
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token
 
 from upel.diagnostics import DiagnosticSink
 from upel.syntax import ast
@@ -31,10 +37,6 @@ _CMP = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _SHIFT = {"<<": "shl", ">>": "shr"}
 _BASES = {"x": (16, "0123456789abcdef", "hexadecimal"), "b": (2, "01", "binary"), "o": (8, "01234567", "octal")}
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "0": "\0"}
-
-
-def build_file(tree: Tree, path: str, text: str, sink: DiagnosticSink) -> ast.SourceFile:
-    return _Builder(path, sink).transform(tree)
 
 
 def parse_int_literal(text: str) -> tuple[int | None, str | None]:
@@ -85,18 +87,18 @@ def _decode_string(tok: Token) -> tuple[str, str | None]:
     return "".join(out), None
 
 
-@v_args(meta=True)
-class _Builder(Transformer):
+class Builder:
+    """The callbacks of one file's parse. `meta` below is the rule's span."""
+
     def __init__(self, path: str, sink: DiagnosticSink) -> None:
-        super().__init__(visit_tokens=False)
         self.file = path
         self.sink = sink
 
     # ---- helpers --------------------------------------------------------
-    def loc(self, meta) -> ast.Loc:
-        if getattr(meta, "empty", True):
+    def loc(self, span) -> ast.Loc:
+        if not span[0]:
             return ast.Loc(self.file, 1, 1)
-        return ast.Loc(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+        return ast.Loc(self.file, span[0], span[1], span[2], span[3])
 
     def tloc(self, tok: Token) -> ast.Loc:
         return ast.Loc(self.file, tok.line, tok.column, tok.end_line, tok.end_column)

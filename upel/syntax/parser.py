@@ -1,9 +1,11 @@
-"""Syntax stage: text -> lark parse tree -> AST, with located diagnostics.
+"""Syntax stage: text -> AST, with located diagnostics.
 
 The grammar lives in `upel.lark` beside this file. Parsing uses lark's LALR(1)
 parser (linear time, which the 10,000-operator budget needs) with the basic
 lexer and a small post-lexer; lark errors are translated into UPEL
-diagnostics (E0001..E0003) and never escape as exceptions.
+diagnostics (E0001..E0003) and never escape as exceptions. The parser's
+reductions build the AST directly (upel.syntax.reduce); a lark parse tree is
+built only to locate a nesting-limit error.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from lark.lexer import Token
 
 from upel.diagnostics import DiagnosticSink
 from upel.syntax import ast
-from upel.syntax.build import build_file
+from upel.syntax.build import Builder
+from upel.syntax.drive import Driver, Rejected
+from upel.syntax.reduce import first_child, install
 
 GRAMMAR_PATH = FsPath(__file__).with_name("upel.lark")
 
@@ -64,16 +68,30 @@ class _RecordBracePostLex:
         yield from buf
 
 
-@functools.lru_cache(maxsize=1)
-def _parser() -> lark.Lark:
+def _lark(propagate_positions: bool) -> lark.Lark:
     return lark.Lark(
         GRAMMAR_PATH.read_text(encoding="utf-8"),
         parser="lalr",
         lexer="basic",
         postlex=_RecordBracePostLex(),
-        propagate_positions=True,
+        propagate_positions=propagate_positions,
         maybe_placeholders=True,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    """The parser that builds the AST (built once per process)."""
+    p = _lark(False)
+    p.upel_state, p.upel_lock = install(p, Builder)
+    p.upel_driver = Driver(p, p._callbacks, first_child)
+    return p
+
+
+@functools.lru_cache(maxsize=1)
+def _tree_parser() -> lark.Lark:
+    """A parser that builds lark's parse tree, only to locate E0010."""
+    return _lark(True)
 
 
 def _describe_expected(expected: set[str]) -> str:
@@ -120,14 +138,41 @@ MAX_NESTING = 200
 
 def parse_source(text: str, display_path: str, sink: DiagnosticSink) -> ast.SourceFile | None:
     """Parse one file's text. Returns None (with diagnostics) on any error."""
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as e:
-        _report_parse_error(e, text, display_path, sink)
+    p = _parser()
+    # The builder reports into a buffer: its diagnostics count only if the
+    # whole file parses (a syntax error, or too deep nesting, is all that is
+    # said about a file, as when the AST was built after the parse).
+    buffer = DiagnosticSink()
+    state = p.upel_state
+    with p.upel_lock:
+        state.builder = Builder(display_path, buffer)
+        state.stack = []
+        state.max_height = 0
+        try:
+            try:
+                result = p.upel_driver.parse(text)
+            except Rejected:
+                # An error somewhere: lark's own parse of the text raises it
+                # exactly (same tables, same tokens), for the diagnostics.
+                buffer = DiagnosticSink()
+                state.builder = Builder(display_path, buffer)
+                state.stack = []
+                state.max_height = 0
+                result = p.parse(text)
+        except UnexpectedInput as e:
+            _report_parse_error(e, text, display_path, sink)
+            return None
+        finally:
+            state.builder = None
+            state.stack = []
+        height = state.max_height
+    # `height` bounds the depth of lark's parse tree from above; only when it
+    # passes the limit is the tree built, to find the first too-deep node.
+    if height > MAX_NESTING and not _nesting_ok(_tree_parser().parse(text), display_path, sink):
         return None
-    if not _nesting_ok(tree, display_path, sink):
-        return None
-    return build_file(tree, display_path, text, sink)
+    for d in buffer.items:
+        (sink.error if d.severity == "error" else sink.warning)(d.code, d.message, d.loc, d.hint)
+    return result
 
 
 def _nesting_ok(tree: lark.Tree, path: str, sink: DiagnosticSink) -> bool:
