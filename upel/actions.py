@@ -22,6 +22,8 @@ import json
 import sys
 from pathlib import Path
 
+from rich.markup import escape
+
 from upel.cli.main import Front, Output
 from upel.diagnostics import UserError
 
@@ -84,30 +86,18 @@ def cmd_conform(args, out: Output) -> int:
 
 
 def cmd_verify(args, out: Output) -> int:
-    from upel.interp.runner import run_spec
-    from upel.ir.encoding import ir_digest
     from upel.ir.write import atomic_write
+    from upel.verify.evidence import interp_evidence
 
     doc = _read_ir(args.ir)
     if args.tool != "interp":
         return _verify_with_prover(args, doc, out)
-    rep = run_spec(doc, samples=args.samples, seed=args.seed)
-    evidence = {
-        "tool": "upel-interp",
-        "ir_digest": ir_digest(doc),
-        "package": rep.root,
-        "verdict": "passed" if rep.ok else "failed",
-        "samples": args.samples,
-        "seed": args.seed,
-        "functions": [vars(f) for f in rep.functions],
-        "properties": [vars(p) for p in rep.properties],
-        "failures": [vars(f) for f in rep.failures],
-    }
-    for f in rep.failures:
-        out.err.print(f"[red]{f.kind} failure[/]: {f.message}")
+    evidence, failures = interp_evidence(doc, args.samples, args.seed)
+    for line in failures:
+        out.err.print(f"[red]{escape(line)}[/]")
     # The evidence records facts only: no times or paths, so rebuilds are identical.
     atomic_write(Path(args.out), (json.dumps(evidence, indent=1, sort_keys=True) + "\n").encode())
-    return 0 if rep.ok else 1
+    return 0 if evidence["verdict"] == "passed" else 1
 
 
 def _verify_with_prover(args, doc: dict, out: Output) -> int:

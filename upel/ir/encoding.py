@@ -19,8 +19,10 @@ class EncodingError(ValueError):
     pass
 
 
-def _check(v: Any, path: str = "$") -> None:
+def _check(v: Any, path: str = "$", allow_bytes: bool = False) -> None:
     if isinstance(v, bool) or v is None or isinstance(v, str):
+        return
+    if isinstance(v, bytes) and allow_bytes:
         return
     if isinstance(v, int):
         if not -(1 << 64) <= v < (1 << 64):
@@ -30,26 +32,28 @@ def _check(v: Any, path: str = "$") -> None:
         raise EncodingError(f"{path}: floats are not allowed in canonical UPEL data")
     if isinstance(v, (list, tuple)):
         for i, x in enumerate(v):
-            _check(x, f"{path}[{i}]")
+            _check(x, f"{path}[{i}]", allow_bytes)
         return
     if isinstance(v, dict):
         for k, x in v.items():
             if not isinstance(k, str):
                 raise EncodingError(f"{path}: map key {k!r} is not a text string")
-            _check(x, f"{path}.{k}")
+            _check(x, f"{path}.{k}", allow_bytes)
         return
     raise EncodingError(f"{path}: cannot encode {type(v).__name__}")
 
 
-def canonical_cbor(value: Any) -> bytes:
-    _check(value)
+def canonical_cbor(value: Any, allow_bytes: bool = False) -> bytes:
+    """RFC 8949 deterministic CBOR of UPEL data. The IR has no byte strings;
+    the audit ledger's entries do (hashes), hence `allow_bytes`."""
+    _check(value, allow_bytes=allow_bytes)
     return cbor2.dumps(value, canonical=True)
 
 
-def decode_cbor(data: bytes) -> Any:
+def decode_cbor(data: bytes, allow_bytes: bool = False) -> Any:
     """Decode and insist that the bytes were canonical (re-encode and compare)."""
     value = cbor2.loads(data)
-    if canonical_cbor(value) != data:
+    if canonical_cbor(value, allow_bytes) != data:
         raise EncodingError("CBOR data is not in canonical (RFC 8949 deterministic) form")
     return value
 

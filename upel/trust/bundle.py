@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from upel import __version__
 from upel.diagnostics import UserError
 from upel.trust.statement import BUILDER_CLI, ENVELOPE, MANIFEST, assemble, sha256_hex
+from upel.verify.evidence import interp_evidence
 
 C_LIBRARY = "build/c/libupel_bundle.a"
 # The C backend's own warning flags (backends/c/runner.py) plus what makes the
@@ -99,21 +100,6 @@ def build_c(src: Path, work: Path) -> tuple[bytes, dict[str, str]]:
     # `D`: zero timestamps, uids and modes in the archive members.
     _run(["ar", "Drcs", "lib.a", *objects], build, "build")
     return (build / "lib.a").read_bytes(), versions
-
-
-def interp_evidence(doc: dict, samples: int, seed: int) -> tuple[dict, list[str]]:
-    """The reference interpreter's evidence: the same document as the Bazel `verify` action."""
-    from upel.interp.runner import run_spec
-    from upel.ir.encoding import ir_digest
-
-    rep = run_spec(doc, samples=samples, seed=seed)
-    ev = {
-        "tool": "upel-interp", "ir_digest": ir_digest(doc), "package": rep.root,
-        "verdict": "passed" if rep.ok else "failed", "samples": samples, "seed": seed,
-        "functions": [vars(f) for f in rep.functions], "properties": [vars(p) for p in rep.properties],
-        "failures": [vars(f) for f in rep.failures],
-    }
-    return ev, [f"[interp] {f.kind} failure: {f.message}" for f in rep.failures]
 
 
 def _json_bytes(obj: dict) -> bytes:

@@ -174,3 +174,20 @@ def sarif(tool: str, versions: dict[str, str], records: list[Evidence], spec_roo
             "results": results,
         }],
     }
+
+
+def interp_evidence(doc: dict, samples: int, seed: int) -> tuple[dict, list[str]]:
+    """(evidence document, failure lines) of the reference interpreter on `doc`:
+    vectors, contracts and properties on `samples` seeded random inputs. One
+    format for the Bazel `verify` action and release bundles."""
+    from upel.interp.runner import run_spec
+    from upel.ir.encoding import ir_digest
+
+    rep = run_spec(doc, samples=samples, seed=seed)
+    ev = {
+        "tool": "upel-interp", "ir_digest": ir_digest(doc), "package": rep.root,
+        "verdict": "passed" if rep.ok else "failed", "samples": samples, "seed": seed,
+        "functions": [vars(f) for f in rep.functions], "properties": [vars(p) for p in rep.properties],
+        "failures": [vars(f) for f in rep.failures],
+    }
+    return ev, [f"[interp] {f.kind} failure: {f.message}" for f in rep.failures]

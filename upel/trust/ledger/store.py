@@ -35,9 +35,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cbor2
-
-from upel.ir.encoding import EncodingError, canonical_cbor
+from upel.ir.encoding import EncodingError, canonical_cbor, decode_cbor
 
 from . import merkle
 from .errors import LedgerError
@@ -94,32 +92,14 @@ class Appended:
     leaf: bytes
 
 
-def _check_bytes_free(value: object) -> object:
-    """The value with every bytes string replaced by a text stand-in, so that
-    upel.ir.encoding's checks (text keys, no floats, 64-bit ints), which do
-    not admit bytes, can judge everything else. Entries need bytes: `prev`
-    and digests in payloads are raw hashes."""
-    if isinstance(value, bytes):
-        return ""
-    if isinstance(value, (list, tuple)):
-        return [_check_bytes_free(x) for x in value]
-    if isinstance(value, dict):
-        return {k: _check_bytes_free(x) for k, x in value.items()}
-    return value
-
-
 def encode(value: object) -> bytes:
-    """RFC 8949 deterministic CBOR, as canonical_cbor, with bytes allowed."""
-    canonical_cbor(_check_bytes_free(value))  # raises EncodingError on anything not allowed
-    return cbor2.dumps(value, canonical=True)
+    """RFC 8949 deterministic CBOR, as the IR's, with byte strings allowed."""
+    return canonical_cbor(value, allow_bytes=True)
 
 
 def decode(data: bytes) -> object:
     """Decode and insist the bytes were canonical: re-encode and compare."""
-    value = cbor2.loads(data)
-    if encode(value) != data:
-        raise EncodingError("CBOR data is not in canonical (RFC 8949 deterministic) form")
-    return value
+    return decode_cbor(data, allow_bytes=True)
 
 
 def default_origin(path: str | os.PathLike) -> str:
