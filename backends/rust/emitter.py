@@ -13,7 +13,9 @@ Package modules sit at the crate root: they refer to each other as
 Values: `bool`; `uN`/`iN` in the next native type (u8..u64 / i8..i64), kept
 normalised; newtypes as tuple structs over that native type; enums as
 `#[repr]` Rust enums with the spec's discriminants; records as structs;
-arrays as `[T; N]`. Every function returns `Result<T, Error>`.
+arrays as `[T; N]`. Every function returns `Result<T, Error>`; parameters
+that are records or arrays of more than 16 bytes are taken as `&T` (see
+`Module.by_ref`), everything else by value.
 
 Expressions are emitted as Rust expressions: Rust evaluates call arguments,
 operands, struct-literal fields and array elements left to right, and `?`
@@ -204,6 +206,7 @@ class Out:
     raises: bool = False  # may end the call with an error
     bare_struct: bool = False  # contains a struct literal outside any brackets
     res: str | None = None  # the same value as a `Result` (the code without its final `?`)
+    ref_of: str | None = None  # the code is `*name`, `name` a by-reference parameter
 
 
 def _refs(*outs: Out) -> frozenset:
@@ -290,6 +293,37 @@ class Module:
     def decl(self, t: dict) -> dict | None:
         return self.ix.decl(t)
 
+    def size_align(self, t: dict) -> tuple[int, int]:
+        """Size and alignment in bytes of the Rust type of `t` (rustc orders a
+        struct's fields by alignment, so a record has no inner padding)."""
+        k = t["k"]
+        if k == "bool":
+            return 1, 1
+        if k == "int":
+            n = native_width(t["width"]) // 8
+            return n, n
+        if k == "array":
+            size, align = self.size_align(t["elem"])
+            return size * t["len"], align
+        d = self.decl(t)
+        if d["kind"] != "record":
+            return self.size_align(d["underlying"])
+        parts = [self.size_align(f["type"]) for f in d["fields"]]
+        align = max((a for _, a in parts), default=1)
+        size = sum(s for s, _ in parts)
+        return -(-size // align) * align, align
+
+    def by_ref(self, t: dict) -> bool:
+        """Whether a parameter of type `t` is passed as `&T`: records and arrays
+        larger than 16 bytes. Rust passes smaller values in registers, and
+        larger ones by address anyway, but only after copying them."""
+        if t["k"] == "array" or (t["k"] == "named" and self.decl(t)["kind"] == "record"):
+            return self.size_align(t)[0] > 16
+        return False
+
+    def param_ty(self, t: dict) -> str:
+        return ("&" if self.by_ref(t) else "") + self.rty(t)
+
     def is_newtype(self, t: dict) -> bool:
         d = self.decl(t)
         return d is not None and d["kind"] == "newtype"
@@ -361,6 +395,9 @@ class FnEmitter:
         self.taken = _Layered(mod.names.taken[mod.pkg], {"Some", "None", "Ok", "Err"})
         self.locals: dict[str, str] = {}
         self._div: dict[int, bool] = {}
+        # parameters passed as `&T` (the spec forbids shadowing, so a name
+        # means the parameter throughout the function)
+        self.ref_params = {p["name"] for p in fn["params"] if mod.by_ref(p["type"])}
         for name in _local_names(fn):
             self.locals[name] = fresh(ident(name), self.taken)
 
@@ -431,7 +468,12 @@ class FnEmitter:
         return Out(self.m.member(self.m.decl(e["t"]), e["v"]), P_ATOM)
 
     def _local(self, e):
-        return Out(self.locals[e["name"]], P_ATOM, frozenset({e["name"]}))
+        name = self.locals[e["name"]]
+        if e["name"] in self.ref_params:
+            # the value is `*p`; field access, indexing and by-reference
+            # arguments use `p` itself (ref_of) and copy nothing
+            return Out(f"*{name}", P_UNARY, frozenset({e["name"]}), ref_of=name)
+        return Out(name, P_ATOM, frozenset({e["name"]}))
 
     def _const(self, e):
         return Out(self.m.names.path(e["name"], self.m.pkg), P_ATOM)
@@ -560,8 +602,16 @@ class FnEmitter:
         d = self.strict(args)
         if d:
             return d
-        call = f"{self.m.names.path(e['fn'], self.m.pkg)}({', '.join(a.code for a in args)})"
+        params = self.ix.functions[e["fn"]]["params"]
+        codes = [self._arg(a, p["type"]) for a, p in zip(args, params)]
+        call = f"{self.m.names.path(e['fn'], self.m.pkg)}({', '.join(codes)})"
         return Out(call + "?", P_ATOM, _refs(*args), False, True, res=call)
+
+    def _arg(self, a: Out, t: dict) -> str:
+        """An argument for a parameter of type `t`: borrowed when passed by reference."""
+        if not self.m.by_ref(t):
+            return a.code
+        return a.ref_of if a.ref_of else f"&{self.par(a, P_UNARY)}"
 
     def _builtin(self, e):
         name, t = e["name"], e["t"]
@@ -598,8 +648,8 @@ class FnEmitter:
         if a.div:
             return a
         rec = self.m.decl(e["a"]["t"])["qname"]
-        return Out(f"{self.par(a, P_ATOM)}.{self.m.names.fields[rec][e['name']]}", P_ATOM, a.refs, False,
-                   a.raises)
+        base = a.ref_of or self.par(a, P_ATOM)  # `p.f` reads through the reference
+        return Out(f"{base}.{self.m.names.fields[rec][e['name']]}", P_ATOM, a.refs, False, a.raises)
 
     def _record(self, e):
         outs = [self.ex(f["e"]) for f in e["fields"]]
@@ -674,7 +724,8 @@ class FnEmitter:
         if d:
             return d
         ri = self.raw(i, e["i"]["t"])
-        call = f"{self.rt('at')}(&{self.par(a, P_UNARY)}, {ri.code})"
+        arr = a.ref_of or f"&{self.par(a, P_UNARY)}"
+        call = f"{self.rt('at')}({arr}, {ri.code})"
         return Out(call + "?", P_ATOM, _refs(a, i), False, True, res=call)
 
     def _arr_with(self, e):
@@ -805,7 +856,13 @@ class FnEmitter:
         vt = e["var_t"]
         bl, bo = self.block(e["body"], "v")
         lo = lit(e["lo"], vt["signed"], vt["width"])
-        hi = lit(e["hi"] - 1, vt["signed"], vt["width"])
+        # `lo..hi` where `hi` fits the storage type: rustc compiles it to a
+        # plain counted loop that LLVM unrolls; `..=` keeps an extra
+        # "exhausted" flag in the loop (needed only when hi is the type's max)
+        if e["hi"] <= int_bounds(vt["signed"], native_width(vt["width"]))[1]:
+            rng = f"{lo}..{lit(e['hi'], vt['signed'], vt['width'])}"
+        else:
+            rng = f"{lo}..={lit(e['hi'] - 1, vt['signed'], vt['width'])}"
         body_refs = bo.refs
         rv, ra = self.locals[var], self.locals[acc]
         refs = init.refs | (body_refs - {var, acc})
@@ -821,7 +878,7 @@ class FnEmitter:
             return lines + bl, Out(bo.code, bo.prec, refs, True, True)
         loop_var = rv if var in body_refs else "_"
         lines = [f"let mut {ra}: {self.m.rty(e['t'])} = {init.code};",
-                 f"for {loop_var} in {lo}..={hi} " + braces(bl + [f"{ra} = {bo.code};"])]
+                 f"for {loop_var} in {rng} " + braces(bl + [f"{ra} = {bo.code};"])]
         return lines, Out(ra, P_ATOM, refs, False, init.raises or bo.raises)
 
     # ---- blocks --------------------------------------------------------------------
@@ -996,7 +1053,7 @@ class FnEmitter:
         params = []
         for p in fn["params"]:
             name = self.locals[p["name"]] if p["name"] in used else self.temp("_" + plain(self.locals[p["name"]]))
-            params.append(f"{name}: {self.m.rty(p['type'])}")
+            params.append(f"{name}: {self.m.param_ty(p['type'])}")
         self.m.uses_error = True
         return {"params": ", ".join(params), "ret": self.m.rty(fn["ret"]),
                 "lines": pre + lines + [tail.code]}
@@ -1224,7 +1281,8 @@ def harness_context(doc: dict, names: Names) -> dict:
             for n, p in enumerate(fn["params"]):
                 args.append(f"let a{n} = read_{h.key(p['type'])}(&mut r);")
             call = f"crate::{names.modules[pkg['name']]}::{names.items[fn['qname']]}(" \
-                   + ", ".join(f"a{n}" for n in range(len(fn["params"]))) + ")"
+                   + ", ".join(("&" if h.m.by_ref(p["type"]) else "") + f"a{n}"
+                               for n, p in enumerate(fn["params"])) + ")"
             cases.append({"index": index, "qname": fn["qname"], "args": args, "call": call,
                           "writer": f"write_{h.key(fn['ret'])}"})
             index += 1

@@ -372,12 +372,41 @@ fn big_lit() -> [u8; 3] { [255, 0, 1] }
 fn flags_upd(f: Flags, a: bool) -> Flags { f with { b: f.b with [1] = a } }
 fn cmp_bool(a: bool, b: bool) -> bool { (a == b) == (a != b) }
 fn sh_cast(a: u8, b: u8) -> bool { (a as u32) < (b as u32) and (a as u16) <= (b as u16) }
+record Wide { a: u64, b: u64, c: [u32; 5], p: P }
+fn wide_sum(w: Wide) -> u64 { w.a +% w.b +% (w.c[1] as u64) +% (w.p.x as u64) }
+fn wide_pass(w: Wide, v: Wide) -> u64 {
+  if w == v { wide_sum(w) } else { wide_sum(v) +% wide_sum(Wide { a: 1, b: 2, c: [3; 5], p: P { x: 4, y: 5 } }) }
+}
+fn wide_upd(w: Wide, i: u8, x: u32) -> Wide { w with { c: w.c with [i] = x } }
+fn wide_idx(c: [u32; 5], w: Wide, i: u8) -> u32 { c[i] +% w.c[i] +% wide_upd(w, i, 7).c[i] }
+fn wide_copy(w: Wide) -> [Wide; 2] { let v = w; [v, w with { a: 0 }] }
+fn fold_full(x: u8) -> u32 { fold i: u8 in 0..256 with acc: u32 = 0 { acc + (i as u32) + (x as u32) } }
 '''
 
 
 @pytest.fixture(scope="module")
 def shapes_doc(tmp_path_factory) -> dict:
     return single_doc(write_spec(tmp_path_factory.mktemp("shapes"), {"edge/shapes.upel": SHAPES_SPEC}))
+
+
+def test_signatures_and_loops(shapes_doc):
+    """Records and arrays over 16 bytes are parameters by reference (`&T`),
+    smaller ones by value; a by-reference parameter is read in place and
+    passed on without a copy; a fold whose end fits its index type is a
+    half-open range, one that ends at the type's maximum an inclusive one."""
+    code = rust.generate(shapes_doc, {})["edge_shapes.rs"]
+    for sig in ("wide_sum(w: &Wide)", "wide_pass(w: &Wide, v: &Wide)", "wide_upd(w: &Wide, i: u8, x: u32)",
+                "wide_idx(c: &[u32; 5], w: &Wide, i: u8)", "big_param(a: &[u8; 4096], i: u16)",
+                "lit_cond(a: u8, b: u8, p: P)", "grid_set(g: [[u8; 3]; 2], i: u8, j: u8, v: u8)",
+                "flags_upd(f: Flags, a: bool)"):
+        assert f"pub fn {sig} ->" in code, sig
+    assert "if *w == *v {\n        wide_sum(w)\n" in code  # compared by value, passed on as is
+    assert "rt::at(c, i)" in code and "rt::at(&w.c, i)" in code  # indexed in place
+    assert "wide_sum(&Wide {" in code and "wide_upd(w, i, 7u32)" in code
+    assert "..*w" in code and "let v: Wide = *w;" in code
+    assert "for _ in 0u16..300u16" in code and "for i in 0u8..=255u8" in code
+    loops = [line.strip() for line in code.splitlines() if line.strip().startswith("for ")]
+    assert [x for x in loops if "..=" in x] == ["for i in 0u8..=255u8 {"], loops
 
 
 @pytest.mark.slow

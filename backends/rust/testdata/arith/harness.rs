@@ -126,7 +126,7 @@ fn run_case(line: &str, out: &mut String) {
 fn main() {
     let path = ::std::env::args().nth(1).expect("usage: harness CASES_FILE");
     let text = ::std::fs::read_to_string(&path).expect("cannot read the cases file");
-    // A thread with a large stack: arrays of up to 65536 elements are passed by value.
+    // A thread with a large stack: arrays of up to 65536 elements are returned and held by value.
     let worker = ::std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || {

@@ -69,7 +69,7 @@ pub fn arm(c: Cell, slot: u8) -> Result<Cell, Error> {
     };
     let total: u8 = {
         let mut acc: u8 = 0u8;
-        for i in 0u8..=2u8 {
+        for i in 0u8..3u8 {
             acc = rt::add(acc, rt::at(&c.flags, i)? as u8)?;
         }
         acc

@@ -22,7 +22,15 @@
 
 /// An UPEL error outcome: the error code. Codes 1..=15 are built in
 /// (the constants below); 16..=65535 are declared by the spec's error sets.
+//
+// Aligned to 8 bytes for speed, not meaning: in `Result<Record, Error>` the
+// error then fills the record's first 8-byte slot (an i64 field, or the
+// whole of a small record) instead of the first 2 bytes of a wider field.
+// With a 2-byte error, LLVM could not keep such a `Result` in registers: it
+// built it in a stack slot with narrow stores and read it back with a wider
+// load, a store-forwarding stall on every call (docs/performance.md).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[repr(align(8))]
 pub struct Error(pub u16);
 
 impl Error {

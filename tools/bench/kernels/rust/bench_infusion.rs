@@ -24,7 +24,7 @@ mod imp {
     }
     #[inline(always)]
     pub fn program(o: &Order) -> Result<(u32, u8), u16> {
-        m::program_infusion(*o).map(|p| (p.rate.0, p.alert as u8)).map_err(|e| e.code())
+        m::program_infusion(o).map(|p| (p.rate.0, p.alert as u8)).map_err(|e| e.code())
     }
 }
 

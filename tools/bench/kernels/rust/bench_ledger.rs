@@ -32,7 +32,7 @@ mod imp {
     }
     #[inline(always)]
     pub fn post(a: &Account, p: &Posting) -> Result<i64, u16> {
-        l::apply_posting(*a, *p).map(|r| r.balance.0).map_err(|e| e.code())
+        l::apply_posting(a, p).map(|r| r.balance.0).map_err(|e| e.code())
     }
     #[inline(always)]
     pub fn interest(b: i64, r: u16, d: u16) -> Result<i64, u16> {
