@@ -134,7 +134,48 @@ Fixpoint lfind {A B : Type} (f : A -> option B) (l : list A) : option B :=
   end.
 
 (* ---- symbolic proof automation ---------------------------------------- *)
-(* Case analysis on every if / outcome in the goal, then arithmetic. *)
+(* Division and remainder as linear facts about the (kept) terms Z.quot a b
+   and Z.rem a b, so that lia can use them while the case analysis runs (to
+   cut infeasible branches early), not only at the leaves. *)
+Lemma quot_rem_facts : forall a b, b <> 0 ->
+  a = b * Z.quot a b + Z.rem a b /\ Z.abs (Z.rem a b) < Z.abs b /\
+  (0 <= a -> 0 <= Z.rem a b) /\ (a <= 0 -> Z.rem a b <= 0).
+Proof.
+  intros a b Hb. split; [apply Z.quot_rem'|]. split; [apply Z.rem_bound_abs; exact Hb|].
+  split; intros; [apply Z.rem_nonneg | apply Z.rem_nonpos]; assumption.
+Qed.
+
+Lemma div_mod_facts : forall a b, 0 < b -> a = b * (a / b) + a mod b /\ 0 <= a mod b < b.
+Proof.
+  intros a b Hb. split; [apply Z.div_mod; lia | apply Z.mod_pos_bound; exact Hb].
+Qed.
+
+(* Each fact is added once, and only where the divisor is provably non-zero
+   (the model tests b =? 0 before dividing, so the branch knows it). *)
+Ltac upel_qr a b :=
+  lazymatch goal with
+  | _ : a = b * Z.quot a b + Z.rem a b /\ _ |- _ => fail
+  | _ => let nz := fresh "nz" in assert (nz : b <> 0) by lia;
+         pose proof (quot_rem_facts a b nz); clear nz
+  end.
+Ltac upel_dm a b :=
+  lazymatch goal with
+  | _ : a = b * (a / b) + a mod b /\ _ |- _ => fail
+  | _ => let nz := fresh "nz" in assert (nz : 0 < b) by lia;
+         pose proof (div_mod_facts a b nz); clear nz
+  end.
+Ltac upel_divfacts :=
+  repeat match goal with
+  | |- context [Z.rem ?a ?b] => upel_qr a b
+  | |- context [Z.quot ?a ?b] => upel_qr a b
+  | _ : context [Z.rem ?a ?b] |- _ => upel_qr a b
+  | _ : context [Z.quot ?a ?b] |- _ => upel_qr a b
+  | |- context [?a mod ?b] => upel_dm a b
+  | |- context [?a / ?b] => upel_dm a b
+  | _ : context [?a mod ?b] |- _ => upel_dm a b
+  | _ : context [?a / ?b] |- _ => upel_dm a b
+  end.
+
 Ltac upel_hyps :=
   repeat match goal with
   | H : Ok _ = Ok _ |- _ => injection H as H
@@ -145,13 +186,47 @@ Ltac upel_hyps :=
   | H : False |- _ => contradiction
   end; subst.
 
+(* A test without variables is decided by computation (no split). *)
+Ltac upel_closed c := assert_fails (idtac; match c with context [?x] => is_var x end).
+
+(* Comparisons split through their specification lemmas, which give lia the
+   arithmetic fact itself rather than a boolean equation. *)
+Ltac upel_case c :=
+  first [
+    upel_closed c;
+    let b := eval vm_compute in c in
+    lazymatch b with
+    | true => change c with true
+    | false => change c with false
+    end
+  | lazymatch c with
+    | Z.ltb ?x ?y => destruct (Z.ltb_spec x y)
+    | Z.leb ?x ?y => destruct (Z.leb_spec x y)
+    | Z.eqb ?x ?y => destruct (Z.eqb_spec x y)
+    | _ => destruct c eqn:?
+    end ].
+
+(* An infeasible branch is closed as soon as it appears: without this the
+   number of paths grows with every test, feasible or not. *)
+Ltac upel_prune := try (exfalso; lia).
+
+(* An outcome is split only when it has no outcome match inside: splitting
+   an outer one would hide the inner tests in an equation lia cannot read. *)
+Ltac upel_innermost m :=
+  assert_fails (idtac; match m with context [match _ with Ok _ => _ | Err _ => _ end] => idtac end).
+
+(* Case analysis on every if / outcome in the goal. `if` patterns match any
+   two-constructor type, Out included: the bool test keeps them apart. *)
 Ltac upel_split :=
   repeat (cbn beta iota zeta delta [existsb mfold list_eqb Bool.eqb negb andb orb] in *; upel_hyps;
+    upel_divfacts;
     match goal with
-    | |- context [if ?c then _ else _] => destruct c eqn:?
-    | |- context [match ?m with Ok _ => _ | Err _ => _ end] => destruct m eqn:?
+    | |- context [if ?c then _ else _] =>
+        lazymatch type of c with bool => upel_case c; upel_prune end
+    | |- context [match ?m with Ok _ => _ | Err _ => _ end] =>
+        upel_innermost m; destruct m eqn:?; upel_prune
     end).
 
 Ltac upel_arith :=
   try reflexivity; try discriminate;
-  Z.to_euclidean_division_equations; first [ lia | nia ].
+  first [ lia | Z.to_euclidean_division_equations; first [ lia | nia ] ].

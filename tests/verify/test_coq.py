@@ -21,6 +21,8 @@ from upel.verify.evidence import evidence_document
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest import front
 
+from ._common import examples_gate
+
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = ROOT / "tests" / "verify" / "mutants"
 
@@ -258,25 +260,32 @@ def test_model_files_are_deterministic(tmp_path):
 
 # ---- the example specs -------------------------------------------------------------
 
-# What the automatic scripts prove (measured; see the report in proofs/coq).
-EXPECTED_PROVED = {
-    ("avionics/units.upel", "avionics.units"): [
-        "altitude_ft:ensures[0]", "altitude_ft:ensures[1]", "altitude_ft:raises",
-        "feet_to_meters:ensures[0]", "feet_to_meters:raises", "meters_to_feet:raises",
-        "knots:raises", "knots_to_kmh:ensures[0]", "knots_to_kmh:ensures[1]", "kmh_to_knots:ensures[0]",
-        "kmh_to_knots:ensures[1]", "normalize_angle:ensures[0]", "normalize_angle:raises",
-        "knots_kmh_roundtrip:property", "normalize_idempotent:property",
-    ],
+# Obligations (full ids) the automatic scripts do not prove yet (measured; the numbers are
+# in docs/verification.md). Every other obligation of the spec must be proved,
+# and none may be refuted: the examples are true.
+EXAMPLES_OPEN = {
+    ("avionics/units.upel", "avionics.units"): [],
+    ("fintech/money.upel", "fintech.money"): [f"fintech.money.{k}" for k in (
+        "apply_rate:ensures[0]", "apply_rate:raises", "half_even_error_at_most_half_cent:property",
+        "half_even_symmetric:property")],
+    ("medtech/infusion.upel", "medtech.infusion"): ["medtech.infusion.remaining_decreases_with_time:property",
+                                                 "medtech.infusion.hard_max_dose_within_pump_max_for_adult_weights:property"],
+    ("avionics/envelope.upel", "avionics.envelope"): [],
 }
+# Within the CI budget (2 cores): the others run with UPEL_VERIFY_EXAMPLES=1.
+IN_CI = {"avionics.units"}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("spec", sorted(EXPECTED_PROVED))
+@pytest.mark.parametrize("spec", [pytest.param(s, marks=() if s[1] in IN_CI else examples_gate())
+                                  for s in sorted(EXAMPLES_OPEN)], ids=lambda s: s[1])
 def test_example_obligations_are_proved(tmp_path, spec):
     rel, name = spec
     recs = run_verify(spec_doc(rel, name), tmp_path, timeout=120)
-    not_proved = {k: (recs[f"{name}.{k}"].verdict, recs[f"{name}.{k}"].message[:200])
-                  for k in EXPECTED_PROVED[spec] if recs[f"{name}.{k}"].verdict != "proved"}
+    open_ids = set(EXAMPLES_OPEN[spec])
+    assert open_ids <= set(recs), open_ids - set(recs)
+    not_proved = {k: (r.verdict, r.message[:200]) for k, r in recs.items()
+                  if k not in open_ids and r.verdict != "proved"}
     assert not not_proved
     # nothing in an example spec is refuted: they are all true
     assert not [k for k, r in recs.items() if r.verdict in ("failed", "error")]
