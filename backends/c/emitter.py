@@ -12,7 +12,16 @@ Shape of the generated C (C11, no dynamic allocation, no undefined behaviour):
   passed by value, records and arrays by `const` pointer; the result goes to
   `*out`, which is written once, on success only, after everything else was
   computed (so `out` may even alias an argument). The return value is
-  UPEL_OK or an error code.
+  UPEL_OK or an error code. The body is `static inline P_f_impl` in the
+  package header, callees first, and the extern `P_f` in the .c file
+  forwards to it: calls between operators, also across packages, go to the
+  `_impl`, so that gcc -O2 inlines them (it does not inline an extern
+  function of another translation unit, nor most of those in its own);
+  this took the generated ledger and infusion kernels from 1.8x / 1.4x the
+  hand-written C to about 1.1x / 1.0x. Both carry the same ACSL contract.
+- Parity. `popcount(x) % 2` and `(popcount(x) + k) % 2` (when the `+`
+  cannot overflow) become `upel_parity`, a few instructions where popcount
+  is a libgcc call at plain -O2.
 - Bodies. Expressions are lowered to statements with temporaries in
   evaluation order; every operation that can fail returns its code at once
   (`UPEL_TRY`, `return UPEL_INDEX;` ...), so the first error wins. `if`,
@@ -295,6 +304,39 @@ def can_raise(e: Any) -> bool:
     return any(can_raise(v) for key, v in e.items() if key not in ("t", "loc"))
 
 
+def callees_first(pkg: dict) -> list[int]:
+    """Indices of the package's functions, each after the functions of the same
+    package it calls (the checker rejects recursion, so this always exists);
+    otherwise in IR order, so the output is deterministic."""
+    index = {f["qname"]: i for i, f in enumerate(pkg["functions"])}
+
+    def calls(x, out: list[int]) -> list[int]:
+        if isinstance(x, dict):
+            if x.get("k") == "call" and x.get("fn") in index and index[x["fn"]] not in out:
+                out.append(index[x["fn"]])
+            for v in x.values():
+                calls(v, out)
+        elif isinstance(x, list):
+            for v in x:
+                calls(v, out)
+        return out
+
+    order: list[int] = []
+    done: set[int] = set()
+
+    def visit(i: int) -> None:
+        if i in done:
+            return
+        done.add(i)
+        for j in sorted(calls(pkg["functions"][i], [])):
+            visit(j)
+        order.append(i)
+
+    for i in range(len(pkg["functions"])):
+        visit(i)
+    return order
+
+
 def render(items: list, indent: int) -> list[str]:
     """Statements (strings, IfStmt, Loop, nested lists) -> indented lines."""
     pad = "    " * indent
@@ -366,6 +408,12 @@ class Emitter:
                 self.cname[f["qname"]] = g.fresh(f"{p}_{f['name']}")
         for t in self._all_array_types(doc):
             self.array_name(t, g)
+        # The `static inline` implementation behind each public function (allocated last,
+        # so that no public name depends on whether these exist).
+        self.impl: dict[str, str] = {}  # function qname -> C name of its implementation
+        for pkg in doc["packages"]:
+            for f in pkg["functions"]:
+                self.impl[f["qname"]] = g.fresh(f"{self.cname[f['qname']]}_impl")
         self.globals = frozenset(g.used)
         # Record field names: readable, but never a keyword, a macro or a global name.
         self.fields: dict[tuple[str, str], str] = {}
@@ -540,6 +588,7 @@ class Emitter:
                 "value": self.value_init(c["type"], c["value"]),
             })
         functions = [FnEmitter(self, pkg, f).context() for f in pkg["functions"]]
+        order = callees_first(pkg)
         return {
             "banner": banner,
             "doc": doc,
@@ -550,6 +599,8 @@ class Emitter:
             "errors": errors,
             "consts": consts,
             "functions": functions,
+            # implementations in an order where every callee of the package comes first
+            "impls": [functions[i] for i in order],
         }
 
     def item_comments(self, item: dict) -> list[str]:
@@ -736,11 +787,15 @@ class FnEmitter:
         params = [f"const {p['ctype']} *{p['name']}" if p["agg"] else f"{p['ctype']} {p['name']}" for p in self.params]
         params.append(f"{em.ctype(fn['ret'])} *{self.out}")
         acsl, notes = AcslContract(self).build()
+        impl = em.impl[fn["qname"]]
         return {
             "name": em.cname[fn["qname"]],
+            "impl": impl,
             "upel": fn["name"],
             "doc": em.item_comments(fn),
             "signature": f"upel_status {em.cname[fn['qname']]}({', '.join(params)})",
+            "impl_signature": f"static inline upel_status {impl}({', '.join(params)})",
+            "forward": f"return {impl}({', '.join([p['name'] for p in self.params] + [self.out])});",
             "acsl": acsl,
             "acsl_notes": notes,
             "body": render(body, 1),
@@ -789,6 +844,25 @@ class FnEmitter:
             return self.define(t, f"({sc.base})upel_bnot_s({bare(a.c)})", hint)
         return self.define(t, f"({sc.base})upel_bnot_u({bare(a.c)}, {sc.width})", hint)
 
+    def parity(self, e: dict) -> tuple[dict, bool] | None:
+        """(x, k odd) when e is `popcount(x) % 2` or `(popcount(x) + k) % 2` on an
+        unsigned type whose checked `+` cannot fail (popcount(x) <= width of x, so
+        width + k fits): then e == parity(x) ^ (k % 2), which the runtime computes
+        without counting (`upel_parity`). Nothing else is evaluated, so no error is lost."""
+        sc = self.em.scalar(e["t"])
+        b = e["b"]
+        if e["op"] != "rem" or sc is None or sc.signed or sc.is_bool or b["k"] != "lit" or b["v"] != 2:
+            return None
+        a, k = e["a"], 0
+        if a["k"] == "bin" and a["op"] == "add" and a["b"]["k"] == "lit":
+            a, k = a["a"], a["b"]["v"]
+        if a["k"] != "builtin" or a["name"] != "popcount":
+            return None
+        x = a["args"][0]
+        if self.em.scalar(x["t"]).width + k > sc.hi:
+            return None
+        return x, k % 2 == 1
+
     def checked(self, op: str, t: dict, args: list[str], hint: str | None) -> Atom:
         sc = self.em.scalar(t)
         name = self.var(hint)
@@ -808,6 +882,15 @@ class FnEmitter:
             lines, _, _ = self.nested(lambda: self.lower(e["b"], dest=r))
             self.emit(IfStmt([(r if op == "and" else f"!{r}", lines)]))
             return Atom(r)
+        par = self.parity(e)
+        if par is not None:
+            x, odd = par
+            a = self.lower(x)
+            if self.dead:
+                return DEAD
+            sc, src = self.em.scalar(t), self.em.scalar(x["t"])
+            flip = " ^ 1u" if odd else ""
+            return self.define(t, f"({sc.base})(upel_parity((uint64_t){paren(a.c)}, {src.width}){flip})", hint)
         a = self.lower(e["a"])
         b = self.lower(e["b"])
         if self.dead:
@@ -915,7 +998,7 @@ class FnEmitter:
             return DEAD
         name = self.var(hint)
         self.decl(name, f"{em.ctype(e['t'])} {name}{self.zero(e['t'])};")
-        self.emit(f"UPEL_TRY({em.cname[e['fn']]}({', '.join(args + ['&' + name])}));")
+        self.emit(f"UPEL_TRY({em.impl[e['fn']]}({', '.join(args + ['&' + name])}));")
         return Atom(name)
 
     def l_builtin(self, e, hint):

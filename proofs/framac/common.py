@@ -149,3 +149,12 @@ def c_name_map(ctx) -> dict[str, str]:
 
     em = Emitter(ctx.doc)
     return {f["qname"]: em.cname[f["qname"]] for p in ctx.doc["packages"] for f in p["functions"]}
+
+
+def c_impl_map(ctx) -> dict[str, str]:
+    """Function qualified name -> the C name of its `static inline` implementation
+    (the body; the extern function of that name only forwards to it)."""
+    from upel.backends.c.emitter import Emitter
+
+    em = Emitter(ctx.doc)
+    return {f["qname"]: em.impl[f["qname"]] for p in ctx.doc["packages"] for f in p["functions"]}

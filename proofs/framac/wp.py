@@ -14,6 +14,10 @@ gives its ACSL clauses (backends/c/emitter.py, `ACSL_*`):
   unrolling, callee preconditions) and every goal of the helpers F uses ->
   one `F:rte` record, with the goal counts in `details`.
 
+F's goals are those of its body, the `static inline` implementation
+(`<F>_impl`, `upel.backends.c.emitter.Emitter.impl`), plus those of the
+extern function F that forwards to it (named `<F>:<goal>`).
+
 WP answers "Valid" only for goals a prover (or WP's own simplifier Qed)
 proved. A goal the prover did not prove within its limits is `failed` (WP
 reports Z3's "sat", "unknown" and give-ups alike, so it cannot tell a false
@@ -72,13 +76,18 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
     sources = [p.relative_to(ctx.workdir).as_posix() for p in files if p.suffix == ".c"]
     graph, _ = common.call_graph(files)
     cnames = common.c_name_map(ctx)
+    impls = common.c_impl_map(ctx)
     fns = [f for p in ctx.doc["packages"] for f in p["functions"]]
-    package_fns = {cnames[f["qname"]] for f in fns}
-    uses = {c: common.reachable(graph, c, stop=package_fns) - package_fns for c in package_fns}
+    # F's goals are those of its extern function (which forwards) and of its
+    # implementation (the body); helpers are charged from the body on, not
+    # entering other package functions (they have their own records).
+    impl_of = {cnames[f["qname"]]: impls[f["qname"]] for f in fns}
+    package_fns = set(impl_of) | set(impl_of.values())
+    uses = {c: common.reachable(graph, impl_of[c], stop=package_fns) - package_fns for c in impl_of}
     selected = sorted(package_fns | set().union(*uses.values()))
 
     cmd = command(ctx, selected, sources)
-    ctx.progress(f"wp: {len(package_fns)} functions, {len(selected) - len(package_fns)} runtime helpers")
+    ctx.progress(f"wp: {len(impl_of)} functions, {len(selected) - len(package_fns)} runtime helpers")
     report_path = ctx.workdir / REPORT
     report_path.unlink(missing_ok=True)
     # The run's own limit: every goal may take the per-goal timeout, a few at a time.
@@ -107,11 +116,13 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
                 out.append(Evidence.for_obligation(ob, verdict=run_error[0], message=run_error[1],
                                                    duration_ms=res.duration_ms, **base))
             continue
-        own = _goals(report.get(c, {}), c)
+        impl = impl_of[c]
+        own = {**_goals(report.get(impl, {}), impl),
+               **{f"{c}:{g}": e for g, e in _goals(report.get(c, {}), c).items()}}
         helpers = {f"{h}:{g}": e for h in sorted(uses[c]) for g, e in _goals(report.get(h, {}), h).items()}
         for ob in obs:
             label = "upel_raises" if ob.kind == "raises" else f"upel_ensures_{ob.index}"
-            mine = {g: e for g, e in own.items() if _clause(g) == label}
+            mine = {g: e for g, e in own.items() if _clause(g.rsplit(":", 1)[-1]) == label}
             if not mine:
                 continue  # not stated in ACSL: WP decided nothing about it
             for g in mine:

@@ -641,3 +641,41 @@ def test_injection_property(tmp_path_factory, names, doc, req, line):
     proc = subprocess.run(["gcc", *runner.CFLAGS, "-c", *sorted(r for r in files if r.endswith(".c"))], cwd=d,
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr + "\n" + text
+
+
+# ---- inline implementations and the parity lowering -----------------------------------
+
+IMPL_CLASH = """
+package clash version "1.0.0";
+fn g(x: u8) -> u8 { x / 2 }
+fn g_impl(x: u8) -> u8 { g(x) + 1 }
+fn pc(x: u32) -> u8 { popcount(x) }
+fn odd(x: u64) -> bool { popcount(x) % 2 == 1 }
+fn flip(x: i16) -> u8 { (popcount(x) + 3) % 2 }
+fn big(x: u8) -> u8 { (popcount(x) + 250) % 2 }
+vectors g_impl { (10) -> 6; }
+vectors odd { (0) -> false; (7) -> true; (18446744073709551615) -> false; }
+vectors flip { (-1) -> 1; (0) -> 1; (1) -> 0; }
+vectors big { (255) -> error overflow; (0) -> 0; (1) -> 1; }
+"""
+
+
+def test_impl_names_never_clash_and_parity_conforms(tmp_path: Path):
+    """A function named like another's implementation keeps its public name and the
+    implementation gets a fresh one; `popcount % 2` becomes upel_parity only when the
+    `+` cannot overflow (`big`: 8 + 250 > 255 keeps the checked add), and all of it
+    compiles and conforms."""
+    doc = doc_of([_write(tmp_path, "clash.upel", IMPL_CLASH)])
+    files = cbackend.generate(doc, {"harness": True})
+    h, c = files["clash.h"], files["clash.c"]
+    assert "upel_status clash_g_impl(uint8_t x, uint8_t *out);" in h  # the public function named g_impl
+    assert "static inline upel_status clash_g_impl_2(uint8_t x, uint8_t *out)" in h  # g's body, renamed
+    assert "return clash_g_impl_2(x, out);" in c and "return clash_g_impl_impl(x, out);" in c
+    # callees first: g's body precedes g_impl's, which calls it (the body, not the extern function)
+    assert h.index("static inline upel_status clash_g_impl_2(") < h.index("static inline upel_status clash_g_impl_impl(")
+    assert "UPEL_TRY(clash_g_impl_2(x, &" in h
+    assert "upel_parity((uint64_t)x, 64)" in h and "upel_parity((uint64_t)x, 16) ^ 1u" in h
+    big = h[h.index("clash_big_impl("):]
+    assert "upel_popcount(" in big.split("}")[0] and "upel_parity" not in big.split("}")[0]
+    need_gcc()
+    assert conform_ok(doc, samples=2000) == 10

@@ -93,7 +93,7 @@ def small_doc(tmp_path: Path) -> dict:
 def flip(pattern: str, new: str):
     """An edit of the generated C replacing exactly one occurrence of `pattern`."""
     def edit(gen: Path) -> None:
-        src = gen / "small_get.c"
+        src = gen / "small_get.h"  # the body is the static inline implementation in the header
         text = src.read_text(encoding="utf-8")
         assert text.count(pattern) == 1, pattern
         src.write_text(text.replace(pattern, new), encoding="utf-8")

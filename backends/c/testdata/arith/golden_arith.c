@@ -9,49 +9,17 @@
 // @req "G-1"
 upel_status golden_arith_mix(uint8_t a, int16_t b, uint8_t s, int32_t *out)
 {
-    uint8_t w = (uint8_t)upel_add_wrap_u(a, (uint8_t)200U, 8);
-    int16_t x = (int16_t)upel_sub_sat_s(b, (int16_t)1, INT16_MIN, INT16_MAX);
-    int32_t t1 = 0;
-    UPEL_TRY(upel_mul_i32((int32_t)x, (int32_t)3, INT32_MIN, INT32_MAX, &t1));
-    int32_t y = 0;
-    UPEL_TRY(upel_add_i32(t1, (int32_t)w, INT32_MIN, INT32_MAX, &y));
-    int8_t z = INT8_MIN;
-    int32_t t2 = (int32_t)upel_shl_s(y, (uint64_t)s, 32);
-    int32_t t3 = (int32_t)upel_shr_s(t2, 1u, 32);
-    int32_t t4 = 0;
-    UPEL_TRY(upel_add_i32(t3, (int32_t)z, INT32_MIN, INT32_MAX, &t4));
-    uint8_t t5 = (uint8_t)upel_bits((uint64_t)a, 7, 4);
-    int32_t t6 = 0;
-    UPEL_TRY(upel_add_i32(t4, (int32_t)t5, INT32_MIN, INT32_MAX, &t6));
-    *out = t6;
-    return UPEL_OK;
+    return golden_arith_mix_impl(a, b, s, out);
 }
 
 // div_rem
 upel_status golden_arith_div_rem(int8_t a, int8_t b, int8_t *out)
 {
-    int8_t t1 = 0;
-    UPEL_TRY(upel_div_i8(a, b, INT8_MIN, INT8_MAX, &t1));
-    int8_t t2 = 0;
-    UPEL_TRY(upel_rem_i8(a, b, INT8_MIN, INT8_MAX, &t2));
-    int8_t t3 = 0;
-    UPEL_TRY(upel_add_i8(t1, t2, INT8_MIN, INT8_MAX, &t3));
-    *out = t3;
-    return UPEL_OK;
+    return golden_arith_div_rem_impl(a, b, out);
 }
 
 // clamp_pct
 upel_status golden_arith_clamp_pct(uint16_t x, golden_arith_Pct *out)
 {
-    golden_arith_Pct t1 = 0;
-    if (x > ((uint16_t)100U)) {
-        t1 = (uint8_t)100U;
-    } else {
-        if (x > ((uint16_t)100U)) {
-            return UPEL_RANGE;
-        }
-        t1 = (uint8_t)x;
-    }
-    *out = t1;
-    return UPEL_OK;
+    return golden_arith_clamp_pct_impl(x, out);
 }

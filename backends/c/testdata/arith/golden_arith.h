@@ -38,4 +38,76 @@ upel_status golden_arith_div_rem(int8_t a, int8_t b, int8_t *out);
   @*/
 upel_status golden_arith_clamp_pct(uint16_t x, golden_arith_Pct *out);
 
+// ---- implementations ----------------------------------------------------------
+// The body of each function above, `static inline` and with the same contract:
+// calls inside this package and from importing packages go here directly, so
+// that the compiler can inline them across translation units (a call to an
+// extern function of another .c file never is). The extern functions in
+// golden_arith.c only forward to these.
+
+/*@
+  @ requires \valid(out);
+  @ requires upel_valid_s: (0 <= s <= 7);
+  @ assigns *out;
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION;
+  @*/
+static inline upel_status golden_arith_mix_impl(uint8_t a, int16_t b, uint8_t s, int32_t *out)
+{
+    uint8_t w = (uint8_t)upel_add_wrap_u(a, (uint8_t)200U, 8);
+    int16_t x = (int16_t)upel_sub_sat_s(b, (int16_t)1, INT16_MIN, INT16_MAX);
+    int32_t t1 = 0;
+    UPEL_TRY(upel_mul_i32((int32_t)x, (int32_t)3, INT32_MIN, INT32_MAX, &t1));
+    int32_t y = 0;
+    UPEL_TRY(upel_add_i32(t1, (int32_t)w, INT32_MIN, INT32_MAX, &y));
+    int8_t z = INT8_MIN;
+    int32_t t2 = (int32_t)upel_shl_s(y, (uint64_t)s, 32);
+    int32_t t3 = (int32_t)upel_shr_s(t2, 1u, 32);
+    int32_t t4 = 0;
+    UPEL_TRY(upel_add_i32(t3, (int32_t)z, INT32_MIN, INT32_MAX, &t4));
+    uint8_t t5 = (uint8_t)upel_bits((uint64_t)a, 7, 4);
+    int32_t t6 = 0;
+    UPEL_TRY(upel_add_i32(t4, (int32_t)t5, INT32_MIN, INT32_MAX, &t6));
+    *out = t6;
+    return UPEL_OK;
+}
+
+/*@
+  @ requires \valid(out);
+  @ assigns *out;
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION || \result == UPEL_OVERFLOW || \result == UPEL_DIV_BY_ZERO;
+  @*/
+static inline upel_status golden_arith_div_rem_impl(int8_t a, int8_t b, int8_t *out)
+{
+    int8_t t1 = 0;
+    UPEL_TRY(upel_div_i8(a, b, INT8_MIN, INT8_MAX, &t1));
+    int8_t t2 = 0;
+    UPEL_TRY(upel_rem_i8(a, b, INT8_MIN, INT8_MAX, &t2));
+    int8_t t3 = 0;
+    UPEL_TRY(upel_add_i8(t1, t2, INT8_MIN, INT8_MAX, &t3));
+    *out = t3;
+    return UPEL_OK;
+}
+
+/*@
+  @ requires \valid(out);
+  @ assigns *out;
+  @ ensures upel_valid_result: \result == UPEL_OK ==> (0 <= (*out) <= 100);
+  @ ensures upel_ensures_0: \result == UPEL_OK ==> ((*out) <= 100);
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION;
+  @*/
+static inline upel_status golden_arith_clamp_pct_impl(uint16_t x, golden_arith_Pct *out)
+{
+    golden_arith_Pct t1 = 0;
+    if (x > ((uint16_t)100U)) {
+        t1 = (uint8_t)100U;
+    } else {
+        if (x > ((uint16_t)100U)) {
+            return UPEL_RANGE;
+        }
+        t1 = (uint8_t)x;
+    }
+    *out = t1;
+    return UPEL_OK;
+}
+
 #endif // UPEL_golden_arith_H

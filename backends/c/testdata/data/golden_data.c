@@ -11,51 +11,11 @@ const golden_data_Cell golden_data_EMPTY = { .mode = golden_data_Mode_off, .coun
 // @req "G-2", "G-3"
 upel_status golden_data_arm(const golden_data_Cell *c, uint8_t slot, golden_data_Cell *out)
 {
-    if ((*c).count >= ((uint16_t)1000U)) {
-        return UPEL_PRECONDITION;
-    }
-    golden_data_Mode m = 0;
-    if ((*c).mode == golden_data_Mode_off || (*c).mode == golden_data_Mode_armed) {
-        m = golden_data_Mode_armed;
-    } else {
-        return golden_data_CellError_jammed;
-    }
-    uint8_t acc = (uint8_t)0U;
-    /*@ loop pragma UNROLL "completely", 4;
-      @*/
-    for (uint64_t k = 0u; k < 3u; k++) {
-        uint8_t i = (uint8_t)k;
-        if (i >= 3u) {
-            return UPEL_INDEX;
-        }
-        uint8_t t1 = 0;
-        UPEL_TRY(upel_add_u8(acc, (uint8_t)((*c).flags.v[i]), ((uint8_t)0U), UINT8_MAX, &t1));
-        acc = t1;
-    }
-    uint8_t total = acc;
-    golden_data_Cell t2 = *c;
-    t2.mode = m;
-    uint16_t t3 = 0;
-    UPEL_TRY(upel_add_u16((*c).count, (uint16_t)total, ((uint16_t)0U), UINT16_MAX, &t3));
-    t2.count = t3;
-    if (slot >= 3u) {
-        return UPEL_INDEX;
-    }
-    upel_arr3_bool t4 = (*c).flags;
-    t4.v[slot] = true;
-    t2.flags = t4;
-    *out = t2;
-    return UPEL_OK;
+    return golden_data_arm_impl(c, slot, out);
 }
 
 // mode_of
 upel_status golden_data_mode_of(uint8_t x, golden_data_Mode *out)
 {
-    switch (x) {
-        case 0: case 1: case 3: break;
-        default: return UPEL_CONVERT;
-    }
-    golden_data_Mode t1 = (uint8_t)x;
-    *out = t1;
-    return UPEL_OK;
+    return golden_data_mode_of_impl(x, out);
 }

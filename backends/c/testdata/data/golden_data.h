@@ -82,4 +82,80 @@ upel_status golden_data_arm(const golden_data_Cell *c, uint8_t slot, golden_data
   @*/
 upel_status golden_data_mode_of(uint8_t x, golden_data_Mode *out);
 
+// ---- implementations ----------------------------------------------------------
+// The body of each function above, `static inline` and with the same contract:
+// calls inside this package and from importing packages go here directly, so
+// that the compiler can inline them across translation units (a call to an
+// extern function of another .c file never is). The extern functions in
+// golden_data.c only forward to these.
+
+/*@
+  @ requires \valid(out);
+  @ requires \valid_read(c);
+  @ requires \separated(out, c);
+  @ requires upel_valid_c: (((*c).mode == 0 || (*c).mode == 1 || (*c).mode == 3));
+  @ requires upel_valid_slot: (0 <= slot <= 3);
+  @ assigns *out;
+  @ ensures upel_valid_result: \result == UPEL_OK ==> (((*out).mode == 0 || (*out).mode == 1 || (*out).mode == 3));
+  @ ensures upel_requires_0: \result == UPEL_OK ==> ((*c).count < 1000);
+  @ ensures upel_precondition: !(((*c).count < 1000)) ==> \result == UPEL_PRECONDITION;
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION || \result == UPEL_INDEX || \result == UPEL_CONVERT || \result == 40;
+  @*/
+static inline upel_status golden_data_arm_impl(const golden_data_Cell *c, uint8_t slot, golden_data_Cell *out)
+{
+    if ((*c).count >= ((uint16_t)1000U)) {
+        return UPEL_PRECONDITION;
+    }
+    golden_data_Mode m = 0;
+    if ((*c).mode == golden_data_Mode_off || (*c).mode == golden_data_Mode_armed) {
+        m = golden_data_Mode_armed;
+    } else {
+        return golden_data_CellError_jammed;
+    }
+    uint8_t acc = (uint8_t)0U;
+    /*@ loop pragma UNROLL "completely", 4;
+      @*/
+    for (uint64_t k = 0u; k < 3u; k++) {
+        uint8_t i = (uint8_t)k;
+        if (i >= 3u) {
+            return UPEL_INDEX;
+        }
+        uint8_t t1 = 0;
+        UPEL_TRY(upel_add_u8(acc, (uint8_t)((*c).flags.v[i]), ((uint8_t)0U), UINT8_MAX, &t1));
+        acc = t1;
+    }
+    uint8_t total = acc;
+    golden_data_Cell t2 = *c;
+    t2.mode = m;
+    uint16_t t3 = 0;
+    UPEL_TRY(upel_add_u16((*c).count, (uint16_t)total, ((uint16_t)0U), UINT16_MAX, &t3));
+    t2.count = t3;
+    if (slot >= 3u) {
+        return UPEL_INDEX;
+    }
+    upel_arr3_bool t4 = (*c).flags;
+    t4.v[slot] = true;
+    t2.flags = t4;
+    *out = t2;
+    return UPEL_OK;
+}
+
+/*@
+  @ requires \valid(out);
+  @ requires upel_valid_x: (0 <= x <= 3);
+  @ assigns *out;
+  @ ensures upel_valid_result: \result == UPEL_OK ==> ((*out) == 0 || (*out) == 1 || (*out) == 3);
+  @ ensures upel_raises: \result == UPEL_OK || \result == UPEL_PRECONDITION || \result == UPEL_CONVERT;
+  @*/
+static inline upel_status golden_data_mode_of_impl(uint8_t x, golden_data_Mode *out)
+{
+    switch (x) {
+        case 0: case 1: case 3: break;
+        default: return UPEL_CONVERT;
+    }
+    golden_data_Mode t1 = (uint8_t)x;
+    *out = t1;
+    return UPEL_OK;
+}
+
 #endif // UPEL_golden_data_H
