@@ -12,7 +12,9 @@ Obligations decided: `F:raises`, `F:ensures[i]`, `P:property`, and `F:rte` /
 
 CBMC comes from tools/install_cbmc.sh (Debian 13's 6.6.0 in a private
 prefix). It is found through $UPEL_CBMC, else /opt/upel/cbmc-6.6.0/bin/cbmc,
-else `cbmc` on PATH.
+else `cbmc` on PATH. Harnesses that CBMC's own SAT solver does not decide in
+time are run again through its SMT back end with Debian's `z3` from PATH
+(run.py); without z3 they stay `timeout`.
 """
 
 from __future__ import annotations
@@ -50,10 +52,16 @@ def _version(path: str) -> str:
 
 
 def tools() -> dict[str, str]:
+    from .run import z3_solver
+
     path = find_cbmc()
     if path is None:
         raise ToolMissing("cbmc", HOW)
-    return {"cbmc": _version(path)}
+    out = {"cbmc": _version(path)}
+    z3 = z3_solver()
+    if z3 is not None:
+        out["z3"] = z3.version  # the SMT back end (optional, see run.py)
+    return out
 
 
 def verify(ctx) -> list:

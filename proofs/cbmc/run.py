@@ -15,13 +15,24 @@ property of its answer to an obligation:
 A failed obligation carries the arguments of CBMC's trace as canonical UPEL
 values and whether the reference interpreter reproduces the failure (a
 code-level bug that the interpreter does not show is a backend bug).
+
+Back ends (`default_solvers`): CBMC first bit-blasts to its built-in MiniSat, which
+decides almost every harness within a second or two but cannot, within
+minutes, decide a 64-bit division by a symbolic divisor (a bit-blasted
+64x64 divider). A run that MiniSat does not finish within `SAT_SHARE` of the
+timeout is run again, on the same formula and with the same checks, through
+CBMC's SMT back end with Z3 (`--z3`), which proves those in seconds, for the
+rest of the timeout. Each record names the back end whose answer it is
+(`details.solver`, and Z3's version in `prover_version`).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from upel.backends.c.emitter import Emitter
@@ -48,6 +59,38 @@ CHECK_FLAGS = ["--bounds-check", "--pointer-check", "--div-by-zero-check", "--si
                "--undefined-shift-check"]
 OUTPUT_FLAGS = ["--json-ui", "--trace"]
 TOOL = "cbmc"
+# Share of the timeout the first back end gets when another one follows. On
+# the examples MiniSat answers in under 2 s of CPU time or not in 300 s
+# (docs/verification.md), so a quarter of the default 120 s loses little.
+SAT_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Solver:
+    name: str                  # recorded in details.solver
+    flags: tuple[str, ...]     # added to the cbmc command line
+    version: str | None        # the external solver's version (None: CBMC's own MiniSat)
+
+
+MINISAT = Solver("minisat", (), None)
+
+
+def z3_solver() -> Solver | None:
+    """CBMC's SMT back end runs `z3` from PATH; None when there is none (or it does not run)."""
+    path = shutil.which("z3")
+    if path is None:
+        return None
+    try:
+        out = subprocess.run([path, "--version"], check=False, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r"(\d+\.\d+\.\d+)", out.stdout)  # "Z3 version 4.8.12 - 64 bit"
+    return Solver("z3", ("--z3",), m.group(1)) if out.returncode == 0 and m else None
+
+
+def default_solvers() -> list[Solver]:
+    z3 = z3_solver()
+    return [MINISAT] + ([z3] if z3 else [])
 
 
 @dataclass
@@ -57,6 +100,7 @@ class Plan:
     harnesses: list[Harness]
     unwind: int
     problems: list[str]       # reasons nothing can be proved (generated code mismatch)
+    solvers: list[Solver] = field(default_factory=lambda: [MINISAT])  # tried in order (module docstring)
 
 
 def prepare(ctx, edit: Callable[[dict[str, str]], None] | None = None) -> Plan:
@@ -79,7 +123,11 @@ def prepare(ctx, edit: Callable[[dict[str, str]], None] | None = None) -> Plan:
     return Plan(prepared, src, harnesses, unwind_bound(prepared), problems)
 
 
-_FN_DEF = re.compile(r"^upel_status [A-Za-z_][A-Za-z0-9_]*\(.*?^\}\n", re.MULTILINE | re.DOTALL)
+# A function definition of the generated code: the extern functions of <pkg>.c and the
+# `static inline` implementations that the backend may put in <pkg>.h.
+# (A prototype never matches: the parameter list must be followed by a body.)
+_FN_DEF = re.compile(r"^(?:static inline )?upel_status [A-Za-z_][A-Za-z0-9_]*\([^;{}]*\)\n\{\n.*?^\}\n",
+                     re.MULTILINE | re.DOTALL)
 
 
 def _same_production_code(ctx, files: dict[str, str]) -> list[str]:
@@ -91,8 +139,6 @@ def _same_production_code(ctx, files: dict[str, str]) -> list[str]:
     for p in sorted(prod.rglob("*")):
         rel = p.relative_to(prod).as_posix()
         text = p.read_text(encoding="utf-8")
-        if rel.endswith(".h") and rel != "upel_rt.h":
-            continue  # package headers gain the check functions' prototypes; their types are checked by the compiler
         mine = files.get(rel)
         if mine is None:
             problems.append(f"{rel}: not in the code generated with the check functions")
@@ -100,15 +146,17 @@ def _same_production_code(ctx, files: dict[str, str]) -> list[str]:
             if mine != text:
                 problems.append(f"{rel}: differs from the production runtime")
         else:
+            # package headers gain the check functions (prototypes, implementations); every
+            # production definition must be among them unchanged; types are checked by the compiler
             for m in _FN_DEF.finditer(text):
                 if m.group(0) not in mine:
                     problems.append(f"{rel}: {m.group(0).split('(')[0]} differs from the production code")
     return problems
 
 
-def command(plan: Plan, h: Harness) -> list[str]:
+def command(plan: Plan, h: Harness, solver: Solver = MINISAT) -> list[str]:
     return ["cbmc", *OUTPUT_FLAGS, *CHECK_FLAGS, "--unwind", str(plan.unwind), "--unwinding-assertions",
-            "-I", "src", f"harness/{h.name}.c", *[s for s in plan.src if s.endswith(".c")]]
+            *solver.flags, "-I", "src", f"harness/{h.name}.c", *[s for s in plan.src if s.endswith(".c")]]
 
 
 def inputs(ctx, plan: Plan, h: Harness) -> dict[str, str]:
@@ -119,30 +167,59 @@ def inputs(ctx, plan: Plan, h: Harness) -> dict[str, str]:
 
 
 def run_harness(ctx, cbmc: str, version: str, plan: Plan, h: Harness) -> list[Evidence]:
-    cmd = command(plan, h)
     obligations = _obligations(h)
 
-    def record(ob, verdict: str, message: str = "", details: dict | None = None,
-               counterexample: dict | None = None, duration_ms: int | None = None) -> Evidence:
-        return Evidence.for_obligation(ob, tool=TOOL, prover="cbmc", prover_version=version, verdict=verdict,
-                                       command=cmd, inputs=inputs(ctx, plan, h), message=message,
-                                       details=dict(details or {}, unwind=plan.unwind),
-                                       counterexample=counterexample, duration_ms=duration_ms)
+    def recorder(solver: Solver, tried: list[str]):
+        cmd = command(plan, h, solver)
+        prover_version = version if solver.version is None else f"{version} ({solver.name} {solver.version})"
+
+        def record(ob, verdict: str, message: str = "", details: dict | None = None,
+                   counterexample: dict | None = None, duration_ms: int | None = None) -> Evidence:
+            extra = {"unwind": plan.unwind, "solver": solver.name}
+            if len(tried) > 1:
+                extra["tried"] = list(tried)  # the back ends before this one did not finish in time
+            return Evidence.for_obligation(ob, tool=TOOL, prover="cbmc", prover_version=prover_version,
+                                           verdict=verdict, command=cmd, inputs=inputs(ctx, plan, h),
+                                           message=message, details=dict(details or {}, **extra),
+                                           counterexample=counterexample, duration_ms=duration_ms)
+        return record
 
     if plan.problems:
+        record = recorder(plan.solvers[0], [plan.solvers[0].name])
         return [record(ob, "error", "; ".join(plan.problems)) for ob in obligations]
     ctx.progress(f"cbmc: {h.subject}")
-    res = ctx.run([cbmc, *cmd[1:]], cwd=ctx.workdir)
-    if res.timed_out:
-        return [record(ob, "timeout", f"cbmc did not finish within {ctx.timeout:g} s", duration_ms=res.duration_ms)
-                for ob in obligations]
-    out = results.parse(res.stdout)
-    if out is None or out.errors or res.rc not in (0, 10):
-        why = "; ".join(out.errors) if out and out.errors else (res.stderr.strip() or res.stdout.strip())[-2000:]
-        why = why.replace(str(ctx.workdir), ".")
-        return [record(ob, "error", f"cbmc exited with {res.rc}: {why}", duration_ms=res.duration_ms)
-                for ob in obligations]
-    return _decide(ctx, plan, h, out.checks, record, res.duration_ms)
+    tried: list[str] = []
+    spent_ms = 0
+    for i, solver in enumerate(plan.solvers):
+        tried.append(solver.name)
+        record = recorder(solver, list(tried))
+        last = i == len(plan.solvers) - 1
+        left = ctx.timeout - spent_ms / 1000
+        limit = left if last else min(left, ctx.timeout * SAT_SHARE)
+        cmd = command(plan, h, solver)
+        # CBMC's SMT back end talks to the solver through temporary files that a killed run
+        # (timeout) leaves behind: keep them in the work directory, never in /tmp.
+        tmp = ctx.workdir / "tmp" / h.name
+        tmp.mkdir(parents=True, exist_ok=True)
+        try:
+            res = ctx.run([cbmc, *cmd[1:]], cwd=ctx.workdir, timeout=limit, env={"TMPDIR": str(tmp)})
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        spent_ms += res.duration_ms
+        if res.timed_out and not last:
+            continue
+        if res.timed_out:
+            names = " then ".join(tried)
+            return [record(ob, "timeout", f"cbmc ({names}) did not finish within {ctx.timeout:g} s",
+                           duration_ms=spent_ms) for ob in obligations]
+        out = results.parse(res.stdout)
+        if out is None or out.errors or res.rc not in (0, 10):
+            why = "; ".join(out.errors) if out and out.errors else (res.stderr.strip() or res.stdout.strip())[-2000:]
+            why = why.replace(str(ctx.workdir), ".")
+            return [record(ob, "error", f"cbmc exited with {res.rc}: {why}", duration_ms=spent_ms)
+                    for ob in obligations]
+        return _decide(ctx, plan, h, out.checks, record, spent_ms)
+    raise AssertionError("no CBMC back end configured")  # Plan.solvers is never empty
 
 
 def _obligations(h: Harness) -> list:
@@ -278,14 +355,18 @@ def _replay(prepared: dict, h: Harness, ob, args: list) -> tuple[bool | None, st
     return None, ""
 
 
-def verify(ctx, cbmc: str, version: str, edit: Callable[[dict[str, str]], None] | None = None) -> list[Evidence]:
-    """All records, in harness (IR) order. `edit` alters the generated C first: tests of the prover only."""
+def verify(ctx, cbmc: str, version: str, edit: Callable[[dict[str, str]], None] | None = None,
+           solvers: list[Solver] | None = None) -> list[Evidence]:
+    """All records, in harness (IR) order. `edit` alters the generated C first, `solvers` replaces
+    `default_solvers()`: tests of the prover only."""
     from concurrent.futures import ThreadPoolExecutor
 
     plan = prepare(ctx, edit)
+    plan.solvers = list(solvers) if solvers else default_solvers()
     with ThreadPoolExecutor(max_workers=max(1, ctx.jobs)) as pool:
         per = list(pool.map(lambda h: run_harness(ctx, cbmc, version, plan, h), plan.harnesses))
     return [r for rs in per for r in rs]
 
 
-__all__ = ["Plan", "command", "prepare", "run_harness", "verify"]
+__all__ = ["MINISAT", "Plan", "Solver", "command", "default_solvers", "prepare", "run_harness", "verify",
+           "z3_solver"]
