@@ -84,7 +84,7 @@ class ExprChecker:
         return self.types.to_ir(t)
 
     def node(self, k: str, t: Type, loc, **fields) -> dict:
-        n = {"k": k, "t": self.ir_t(t), **fields}
+        n = {"k": k, "t": self.types.to_ir(t), **fields}
         if loc is not None:
             n["loc"] = self.ck.ir_loc(loc)
         return n

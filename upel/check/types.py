@@ -131,10 +131,12 @@ class TypeTable:
         return f"[{self.show(t.elem)}; {t.length}]"
 
     def to_ir(self, t: Type) -> dict:
-        if isinstance(t, BoolT):
-            return {"k": "bool"}
-        if isinstance(t, IntT):
+        # By exact class (the types are final): every IR node has a type, so this runs very often.
+        c = t.__class__
+        if c is IntT:
             return {"k": "int", "signed": t.signed, "width": t.width}
-        if isinstance(t, NamedT):
+        if c is NamedT:
             return {"k": "named", "name": t.qname}
+        if c is BoolT:
+            return {"k": "bool"}
         return {"k": "array", "elem": self.to_ir(t.elem), "len": t.length}

@@ -2,14 +2,24 @@
 
 RFC 8949 section 4.2.1 deterministic encoding: shortest integer heads,
 definite lengths, map keys sorted by their encoded bytes. Every map key in
-UPEL data is a text string, and for text keys cbor2's `canonical=True`
-ordering (shorter first, then bytewise) is exactly the RFC 8949 order; we
-refuse non-text keys and floats rather than rely on anything else.
+UPEL data is a text string, and for text keys that order is shorter first,
+then bytewise (the length is in the key's head); we refuse non-text keys and
+floats rather than rely on anything else.
+
+Speed (the digest is taken by `upel ir` and by every backend): one pass
+copies the data with each map's keys already in canonical order (and, for
+the digest, without `loc` members), checking every value on the way; cbor2
+then writes it in that order (`canonical=True` would sort every map again,
+which was half of the time). Anything the pass does not expect (tuples, str
+subclasses, bad values) goes the slow, general way, which also words the
+errors. `ir_digest` remembers the last few digests by content (see
+`_content_key`), so the backends of one `upel gen` share one computation.
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 from typing import Any
 
 import cbor2
@@ -43,11 +53,88 @@ def _check(v: Any, path: str = "$", allow_bytes: bool = False) -> None:
     raise EncodingError(f"{path}: cannot encode {type(v).__name__}")
 
 
+class _Slow(Exception):
+    """The fast pass met something it leaves to the general path."""
+
+
+_LO, _HI = -(1 << 64), 1 << 64
+# (map's keys in their order, drop `loc`) -> the keys to write, in canonical order.
+# IR maps come in few shapes, so each is sorted once; bounded for long processes.
+_ORDERS: dict[tuple, tuple] = {}
+
+
+def _order(keys: tuple, strip: bool) -> tuple:
+    for k in keys:
+        if type(k) is not str:
+            raise _Slow
+    if len(_ORDERS) > 4096:
+        _ORDERS.clear()
+    enc = sorted((len(b), b, k) for k in keys if not (strip and k == "loc") for b in (k.encode("utf-8"),))
+    out = _ORDERS[(keys, strip)] = tuple(k for _, _, k in enc)
+    return out
+
+
+def _copy(v, strip: bool, allow_bytes: bool):
+    """`v` (a dict or list) checked, with maps in canonical key order and,
+    if `strip`, without `loc` members. Raises _Slow on anything unusual."""
+    if type(v) is dict:
+        order = _ORDERS.get((tuple(v), strip))
+        if order is None:
+            order = _order(tuple(v), strip)
+        out = {}
+        for k in order:
+            x = v[k]
+            t = type(x)
+            if t is str or t is bool or x is None:
+                out[k] = x
+            elif t is int:
+                if not _LO <= x < _HI:
+                    raise _Slow
+                out[k] = x
+            elif t is dict or t is list:
+                out[k] = _copy(x, strip, allow_bytes)
+            elif t is bytes and allow_bytes:
+                out[k] = x
+            else:
+                raise _Slow
+        return out
+    out = []
+    append = out.append
+    for x in v:
+        t = type(x)
+        if t is str or t is bool or x is None:
+            append(x)
+        elif t is int:
+            if not _LO <= x < _HI:
+                raise _Slow
+            append(x)
+        elif t is dict or t is list:
+            append(_copy(x, strip, allow_bytes))
+        elif t is bytes and allow_bytes:
+            append(x)
+        else:
+            raise _Slow
+    return out
+
+
+def _encode(value: Any, strip: bool, allow_bytes: bool) -> bytes:
+    if type(value) is dict or type(value) is list:
+        try:
+            # Maps are in canonical order already: cbor2 keeps that order, and
+            # its integer heads are always the shortest.
+            return cbor2.dumps(_copy(value, strip, allow_bytes))
+        except (_Slow, RecursionError):
+            pass
+    if strip:
+        value = strip_locs(value)
+    _check(value, allow_bytes=allow_bytes)
+    return cbor2.dumps(value, canonical=True)
+
+
 def canonical_cbor(value: Any, allow_bytes: bool = False) -> bytes:
     """RFC 8949 deterministic CBOR of UPEL data. The IR has no byte strings;
     the audit ledger's entries do (hashes), hence `allow_bytes`."""
-    _check(value, allow_bytes=allow_bytes)
-    return cbor2.dumps(value, canonical=True)
+    return _encode(value, False, allow_bytes)
 
 
 def decode_cbor(data: bytes, allow_bytes: bool = False) -> Any:
@@ -67,9 +154,40 @@ def strip_locs(value: Any) -> Any:
     return value
 
 
-def ir_digest(doc: dict) -> str:
-    """`sha256:<hex>` over the canonical CBOR of the IR's semantic view."""
-    return "sha256:" + hashlib.sha256(canonical_cbor(strip_locs(doc))).hexdigest()
+def _content_key(doc: Any) -> bytes | None:
+    """A hash of `doc`'s exact content, or None if it cannot be taken.
+
+    marshal writes exact types (bool apart from int, no subclasses: those
+    are refused) and every value, so equal bytes mean equal content and the
+    same digest; equal content may give different bytes (key order, interned
+    strings), which only costs a recomputation. Version 2 writes no
+    back-references, which would depend on reference counts. Keyed by
+    content, a cached digest cannot go stale when a caller mutates a
+    document after hashing it.
+    """
+    try:
+        return hashlib.sha256(marshal.dumps(doc, 2)).digest()
+    except (ValueError, RecursionError):
+        return None
+
+
+_DIGESTS: dict[bytes, str] = {}
+
+
+def ir_digest(doc: dict, remember: bool = True) -> str:
+    """`sha256:<hex>` over the canonical CBOR of the IR's semantic view.
+
+    `remember=False` for a digest taken once (`upel ir`): recognising the
+    document again costs about a fifth of computing its digest."""
+    key = _content_key(doc) if remember else None
+    if key is not None and key in _DIGESTS:
+        return _DIGESTS[key]
+    digest = "sha256:" + hashlib.sha256(_encode(doc, True, False)).hexdigest()
+    if key is not None:
+        if len(_DIGESTS) >= 8:
+            _DIGESTS.pop(next(iter(_DIGESTS), None), None)  # the oldest
+        _DIGESTS[key] = digest
+    return digest
 
 
 def package_digest(doc: dict, name: str) -> str:

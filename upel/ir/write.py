@@ -113,7 +113,7 @@ def write_ir(docs: dict[str, dict], out_dir: str, full_validation: bool = False)
     validate_ir_docs((docs[r] for r in sorted(docs)), full_validation)  # a failure is a checker bug: internal error
     for root in sorted(docs):
         doc = docs[root]
-        digest = ir_digest(doc)
+        digest = ir_digest(doc, remember=False)  # taken once per document here
         files = {
             "json": (out / f"{root}.ir.json", render_json(doc)),
             "cbor": (out / f"{root}.ir.cbor", canonical_cbor(doc)),

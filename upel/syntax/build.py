@@ -41,6 +41,8 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "0": "\0"}
 
 def parse_int_literal(text: str) -> tuple[int | None, str | None]:
     """Returns (value, None) or (None, problem description)."""
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return int(text), None  # plain decimal, most literals: nothing to check
     body, base, digits, base_name = text, 10, "0123456789", "decimal"
     if len(text) >= 2 and text[0] == "0" and text[1].lower() in _BASES:
         base, digits, base_name = _BASES[text[1].lower()]
@@ -62,6 +64,8 @@ def parse_int_literal(text: str) -> tuple[int | None, str | None]:
 
 def _decode_string(tok: Token) -> tuple[str, str | None]:
     raw = tok.value[1:-1]
+    if "\\" not in raw:
+        return raw, None  # no escapes, most strings
     out: list[str] = []
     i = 0
     while i < len(raw):

@@ -7,9 +7,10 @@ callback even for the unit reductions (`?or_expr: and_expr`) that make up
 three quarters of all reductions. This module runs the same automaton with
 the same terminals, from the tables lark built for `upel.lark`:
 
-- tokens come from lark's own scanner (its regexes, its priorities, its
-  keyword table), with lark's `Token` objects and positions, and the
-  RLBRACE rewrite of `upel.syntax.parser._RecordBracePostLex`;
+- tokens come from lark's own terminals (its regexes in its priority order,
+  fixed strings grouped, see `_master_regex`; its keyword table), as lark's
+  `Token` objects with lark's positions, and the RLBRACE rewrite of
+  `upel.syntax.parser._RecordBracePostLex`;
 - the LALR action table is lark's, re-keyed once so that a shift is an int,
   a reduction a tuple, and a unit reduction only a state change.
 
@@ -25,6 +26,38 @@ from lark.lexer import Token, UnlessCallback
 from lark.parsers.lalr_analysis import Shift
 
 
+LITERALS = "LITERALS_"  # the regex group of the terminals that are fixed strings
+
+
+def _master_regex(scanner) -> tuple:
+    """lark's lexer regex, with each run of fixed-string terminals in one group.
+
+    lark's regex is `(?P<A>...)|(?P<B>...)|...` in priority order, and Python
+    tries the alternatives in turn; a named group defeats the regex engine's
+    quick skip of an alternative whose first character cannot match, so a `}`
+    was tried against every terminal before it. Merging adjacent fixed-string
+    alternatives into one group keeps the order of every alternative, hence
+    the same match; the matched text names the terminal. Returns the
+    compiled regex, the names of its literal groups and {string: terminal name}.
+    """
+    parts, literals, run = [], {}, []
+    if any(t.name.startswith(LITERALS) for t in scanner.terminals):
+        raise AssertionError(f"a terminal's name starts with {LITERALS}")
+    for t in scanner.terminals:
+        if t.pattern.type == "str" and not t.pattern.flags:
+            run.append(t.pattern.to_regexp())
+            literals[t.pattern.value] = t.name
+            continue
+        if run:
+            parts.append(f"(?P<{LITERALS}{len(parts)}>{'|'.join(run)})")
+            run = []
+        parts.append(f"(?P<{t.name}>{t.pattern.to_regexp()})")
+    if run:
+        parts.append(f"(?P<{LITERALS}{len(parts)}>{'|'.join(run)})")
+    regex = scanner.re_.compile("|".join(parts), scanner.g_regex_flags)
+    return regex, frozenset(n for n in regex.groupindex if n.startswith(LITERALS)), literals
+
+
 class Rejected(Exception):
     """The text has a lexical or syntax error; ask lark for the details."""
 
@@ -36,16 +69,17 @@ class Driver:
         frontend = parser.parser
         basic = frontend.lexer.lexer  # PostLexConnector -> BasicLexer
         scanner = basic.scanner  # builds the scanner (and its keyword callbacks) once
-        self._mres = [(mre, mre.match) for mre in scanner._mres]
+        # The lexer below runs one regex, lark's, and knows one token callback,
+        # lark's keyword check on identifiers; a grammar that needs more (over
+        # 100 terminals split lark's regex in parts) needs this lexer extended.
+        lex_callbacks = dict(basic.callback)
+        if len(scanner._mres) != 1 or any(not isinstance(cb, UnlessCallback) for cb in lex_callbacks.values()):
+            raise AssertionError("upel.syntax.drive expects one lexer regex and keyword callbacks only")
+        self._mre, self._literal_groups, self._literals = _master_regex(scanner)
         self._ignore = basic.ignore_types
         self._newline = basic.newline_types
-        self._retype = {}
-        self._other_callbacks = {}
-        for type_, cb in basic.callback.items():
-            if isinstance(cb, UnlessCallback):
-                self._retype[type_] = (cb, {})
-            else:
-                self._other_callbacks[type_] = cb
+        # Per terminal type: its keyword check and a cache of the check's answers.
+        self._retype = {type_: (cb, {}) for type_, cb in lex_callbacks.items()}
         table = frontend.parser.parser.parse_table
         self._start = table.start_states["start"]
         self._end = table.end_states["start"]
@@ -83,43 +117,46 @@ class Driver:
         """All tokens of `text`, positioned as lark's lexer positions them."""
         out = []
         append = out.append
-        pos, end, line, line_start = 0, len(text), 1, 0
-        mres, ignore, newline = self._mres, self._ignore, self._newline
-        retype, other = self._retype, self._other_callbacks
-        while pos < end:
-            for mre, match in mres:
-                m = match(text, pos)
-                if m:
-                    break
-            else:
-                raise Rejected
-            value, type_ = m.group(0), m.lastgroup
+        line, line_start, pos = 1, 0, 0
+        ignore, newline, retype = self._ignore, self._newline, self._retype
+        literal_groups, literals = self._literal_groups, self._literals
+        new_str = str.__new__
+        # The regex's scanner matches at the end of the previous match, so a
+        # gap (a character no terminal matches) ends the loop early.
+        match = self._mre.scanner(text).match
+        while True:
+            m = match()
+            if m is None:
+                break
+            value, type_ = m.group(), m.lastgroup
+            if type_ in literal_groups:
+                type_ = literals[value]
             stop = pos + len(value)
             if type_ in ignore:
-                if type_ in newline:
-                    n = value.count("\n")
-                    if n:
-                        line += n
-                        line_start = pos + value.rindex("\n") + 1
+                if type_ in newline and "\n" in value:
+                    line += value.count("\n")
+                    line_start = pos + value.rindex("\n") + 1
                 pos = stop
                 continue
             start_line, col = line, pos - line_start + 1
-            if type_ in newline:
-                n = value.count("\n")
-                if n:
-                    line += n
-                    line_start = pos + value.rindex("\n") + 1
-            hook = other.get(type_)  # lark runs one callback per token type: keyword or other
-            if hook is None and type_ in retype:  # keywords: lark's check, once per distinct identifier
+            if type_ in newline and "\n" in value:
+                line += value.count("\n")
+                line_start = pos + value.rindex("\n") + 1
+            if type_ in retype:  # keywords: lark's check, once per distinct identifier
                 cb, cache = retype[type_]
-                type_ = cache.get(value)
-                if type_ is None:
-                    type_ = cache[value] = cb(Token(m.lastgroup, value)).type
-            tok = Token(type_, value, pos, start_line, col, line, stop - line_start + 1, stop)
-            if hook is not None:
-                tok = hook(tok)
+                kw = cache.get(value)
+                if kw is None:
+                    kw = cache[value] = cb(Token(type_, value)).type
+                type_ = kw
+            # What Token(...) makes, without its Python-level constructor
+            # (a third of the lexer's time).
+            tok = new_str(Token, value)
+            tok.type, tok.value, tok.start_pos, tok.end_pos = type_, value, pos, stop
+            tok.line, tok.column, tok.end_line, tok.end_column = start_line, col, line, stop - line_start + 1
             append(tok)
             pos = stop
+        if pos != len(text):
+            raise Rejected
         # The post-lexer's rewrite: `{` followed by `identifier :` opens a record body.
         for i in range(len(out) - 2):
             t = out[i]
@@ -132,17 +169,19 @@ class Driver:
         toks.append(Token.new_borrow_pos("$END", "", toks[-1]) if toks else Token("$END", "", 0, 1, 1))
         states, end_state = self._states, self._end
         unit_chains = self._unit_chains
-        state_stack = [self._start]
+        top = self._start  # the top of state_stack, kept in a local
+        state_stack = [top]
         value_stack = []
         for tok in toks:
             ttype = tok.type
             while True:
-                act = states[state_stack[-1]].get(ttype)
+                act = states[top].get(ttype)
                 if act is None:
                     raise Rejected
                 if act.__class__ is int:
                     state_stack.append(act)
                     value_stack.append(tok)
+                    top = act
                     break
                 size, origin, cb = act
                 if cb is None:
@@ -151,23 +190,22 @@ class Driver:
                     # depends only on the state below, the top state and the
                     # lookahead, so its end state is looked up once per triple.
                     below = state_stack[-2]
-                    key = (below, state_stack[-1], ttype)
+                    key = (below, top, ttype)
                     top = unit_chains.get(key)
                     if top is None:
                         top = self._unit_chain(below, origin, ttype)
                         unit_chains[key] = top
                     state_stack[-1] = top
                     continue
+                if size:
+                    children = value_stack[-size:]
+                    del value_stack[-size:]
+                    del state_stack[-size:]
                 else:
-                    if size:
-                        children = value_stack[-size:]
-                        del value_stack[-size:]
-                        del state_stack[-size:]
-                    else:
-                        children = []
-                    value_stack.append(cb(children))
-                goto = states[state_stack[-1]][origin]
-                state_stack.append(goto)
-                if goto == end_state and ttype == "$END":
+                    children = []
+                value_stack.append(cb(children))
+                top = states[state_stack[-1]][origin]
+                state_stack.append(top)
+                if top == end_state and ttype == "$END":
                     return value_stack[-1]
         raise Rejected  # lark would have raised on $END

@@ -1,6 +1,7 @@
 """Syntax stage: text -> AST, with located diagnostics.
 
-The grammar lives in `upel.lark` beside this file. Parsing uses lark's LALR(1)
+The grammar lives in `upel.lark` beside this file, its LALR tables in
+`tables.json` (precomputed, see upel.syntax.tables). Parsing uses lark's LALR(1)
 parser (linear time, which the 10,000-operator budget needs) with the basic
 lexer and a small post-lexer; lark errors are translated into UPEL
 diagnostics (E0001..E0003) and never escape as exceptions. The parser's
@@ -18,12 +19,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import Token
 
 from upel.diagnostics import DiagnosticSink
-from upel.syntax import ast
+from upel.syntax import ast, tables
 from upel.syntax.build import Builder
 from upel.syntax.drive import Driver, Rejected
 from upel.syntax.reduce import first_child, install
 
-GRAMMAR_PATH = FsPath(__file__).with_name("upel.lark")
+GRAMMAR_PATH = tables.GRAMMAR_PATH
 
 # Friendly names for terminals in "expected one of" messages.
 _TERMINAL_NAMES = {
@@ -68,7 +69,8 @@ class _RecordBracePostLex:
         yield from buf
 
 
-def _lark(propagate_positions: bool) -> lark.Lark:
+def build_from_grammar(propagate_positions: bool) -> lark.Lark:
+    """The parser, with lark's LALR analysis of upel.lark (slow: see upel.syntax.tables)."""
     return lark.Lark(
         GRAMMAR_PATH.read_text(encoding="utf-8"),
         parser="lalr",
@@ -77,6 +79,16 @@ def _lark(propagate_positions: bool) -> lark.Lark:
         propagate_positions=propagate_positions,
         maybe_placeholders=True,
     )
+
+
+def _lark(propagate_positions: bool) -> lark.Lark:
+    """The parser from the precomputed tables, or from the grammar if they are stale."""
+    saved = tables.load()
+    if saved is None:
+        return build_from_grammar(propagate_positions)
+    data, memo = saved
+    return lark.Lark._load_from_dict(data, memo, postlex=_RecordBracePostLex(),
+                                     propagate_positions=propagate_positions)
 
 
 @functools.lru_cache(maxsize=1)

@@ -18,15 +18,19 @@ nesting limit (see upel.syntax.parser).
 
 The filtering lark applies between the parser and a callback (dropping
 anonymous tokens, splicing `_rule`s, `[optional]` placeholders, inlining
-`?rule`s) is lark's own code (`ParseTreeBuilder`), reused unchanged.
+`?rule`s) is lark's own code (`ParseTreeBuilder`), reused unchanged; only
+where lark's filter keeps children at fixed indices (most rules) does the
+callback pick them itself (`_direct_selection`), the same children without
+two layers of calls.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import lark
-from lark.parse_tree_builder import ParseTreeBuilder
+from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ParseTreeBuilder
 from lark.tree import Tree
 
 # An entry: (line, col, end_line, end_col, height). line 0: no tokens (an empty `meta`).
@@ -88,6 +92,11 @@ def _callback(rule, chain, state: ReductionState, builder_class: type):
             return Tree(_name, children)
     for wrap in chain:
         node = wrap(node)
+    # Most rules with a builder method only drop anonymous tokens: lark's
+    # filter then keeps the children at fixed indices, which the callback
+    # picks itself (or, with no filter at all, passes the children as they are).
+    direct = method is not None and _direct_selection(chain)
+    select = direct[1] if direct else None
 
     is_term = tuple(sym.is_term for sym in expansion)
     n_values = is_term.count(False)
@@ -97,10 +106,17 @@ def _callback(rule, chain, state: ReductionState, builder_class: type):
     # non-token's entry is found by counting the non-tokens before it.
     forward = tuple(enumerate(is_term))
     backward = forward[::-1]
+    # The common cases: the span starts at a token (`fn ...`) or ends at one (`... }`).
+    first_is_term = bool(is_term) and is_term[0]
+    last_is_term = bool(is_term) and is_term[-1]
+    last = len(is_term) - 1
 
     def callback(raw):
         stack = state.stack
-        if n_values:
+        if n_values == 1:
+            entries = (stack.pop(),)
+            height = entries[0][4] + adds_level
+        elif n_values:
             entries = stack[-n_values:]
             del stack[-n_values:]
             height = max([ent[4] for ent in entries]) + adds_level
@@ -108,35 +124,59 @@ def _callback(rule, chain, state: ReductionState, builder_class: type):
             entries = ()
             height = adds_level
         line = col = end_line = end_col = 0
-        e = 0
-        for i, term in forward:
-            if term:
-                tok = raw[i]
-                line, col = tok.line, tok.column
-                break
-            ent = entries[e]
-            e += 1
-            if ent[0]:
-                line, col = ent[0], ent[1]
-                break
-        if line:
-            e = n_values
-            for i, term in backward:
+        if first_is_term:
+            tok = raw[0]
+            line, col = tok.line, tok.column
+        else:
+            e = 0
+            for i, term in forward:
                 if term:
                     tok = raw[i]
-                    end_line, end_col = tok.end_line, tok.end_column
+                    line, col = tok.line, tok.column
                     break
-                e -= 1
                 ent = entries[e]
+                e += 1
                 if ent[0]:
-                    end_line, end_col = ent[2], ent[3]
+                    line, col = ent[0], ent[1]
                     break
+        if line:
+            if last_is_term:
+                tok = raw[last]
+                end_line, end_col = tok.end_line, tok.end_column
+            else:
+                e = n_values
+                for i, term in backward:
+                    if term:
+                        tok = raw[i]
+                        end_line, end_col = tok.end_line, tok.end_column
+                        break
+                    e -= 1
+                    ent = entries[e]
+                    if ent[0]:
+                        end_line, end_col = ent[2], ent[3]
+                        break
         span = (line, col, end_line, end_col, height)
         if height > state.max_height:
             state.max_height = height
         state.span = span
-        result = node(raw)
+        if direct:
+            result = method(state.builder, span, raw if select is None else [raw[i] for i in select])
+        else:
+            result = node(raw)
         stack.append(span)
         return result
 
     return callback
+
+
+def _direct_selection(chain) -> tuple[bool, tuple | None] | None:
+    """(True, None) if lark passes a rule's children to its callback as they
+    are, (True, indices) if it passes those children only, else None."""
+    if not chain:
+        return True, None
+    if len(chain) == 1 and isinstance(chain[0], functools.partial) \
+            and chain[0].func is ChildFilterLALR_NoPlaceholders and not chain[0].keywords:
+        (to_include,) = chain[0].args
+        if not any(to_expand for _, to_expand in to_include):
+            return True, tuple(i for i, _ in to_include)
+    return None
