@@ -13,11 +13,14 @@ own, so what is proved is what ships. Per package, two Yosys runs:
   it takes minutes on the 64-bit dividers the example specs contain.
 - formal: one wrapper module per obligation (formal_wrappers.py) around the
   production module and the contract-check modules of
-  `upel.verify.synthetic`, each proved on its own with
+  `upel.verify.synthetic`, flattened and simplified at word level
+  (SIMPLIFY), each proved on its own with
   `sat -prove-asserts -set-assumes -show-inputs -timeout T`, so each verdict
   names one obligation. The logs are parsed instead of using `-verify`, so
   one refuted obligation does not stop the others; only Yosys' own
-  "SUCCESS!" line makes a "proved".
+  "SUCCESS!" line about exactly the wrapper's one assertion makes a
+  "proved". (yosys-smtbmc with Z3 was measured as a second engine and lost
+  on every obligation: hdl/verilog/README.md.)
 
 A refuted obligation carries the SAT model's inputs as canonical UPEL values,
 replayed on the reference interpreter: a failure the interpreter does not
@@ -55,7 +58,15 @@ from upel.verify.synthetic import ENS_PREFIX, PROP_PREFIX, with_checks
 
 NAME = "yosys"
 PROVER = "yosys"
-ENGINE = "yosys sat (MiniSat), combinational"
+ENGINE = "yosys sat (MiniSat), combinational, after flatten + opt + wreduce"
+# Run on the flattened wrappers before `sat`. opt_merge shares the structurally
+# identical dividers and multipliers of the production module and of a check
+# module (`n / d` in both the body and an ensures), so the solver no longer has
+# to prove two bit-blasted 64-bit dividers equal: fintech.money.div_half_even's
+# ensures go from a timeout to about a second. wreduce trims operand widths the
+# constants make redundant. Every pass keeps the circuit's function; the
+# assertion count in the log is checked before a "proved" (_ASSERTS).
+SIMPLIFY = ("opt", "wreduce", "opt_clean")
 SYNTH_ENV = "UPEL_YOSYS_SYNTH"  # "coarse" (default) or "gates"
 MAX_MESSAGE = 2000
 SYNTH_TIMEOUT = 600.0  # seconds, at least, for one package's synthesis
@@ -63,6 +74,7 @@ SYNTH_TIMEOUT = 600.0  # seconds, at least, for one package's synthesis
 _SUCCESS = "SAT proof finished - no model found: SUCCESS!"
 _FAIL = "SAT proof finished - model found: FAIL!"
 _TIMEOUT = "Interrupted SAT solver: TIMEOUT!"
+_ASSERTS = re.compile(r"^Import proof for assert: ", re.MULTILINE)
 _PROBLEM = re.compile(r"Solving problem with (\d+) variables and (\d+) clauses")
 _ROW = re.compile(r"^\s*\\([A-Za-z_][A-Za-z0-9_]*)\s+\S+\s+\S+\s+([01]+)\s*$", re.MULTILINE)
 
@@ -237,8 +249,10 @@ class Runner:
         lines = [f"read_verilog {' '.join(pkg.sources)}"]
         if pkg.checks_file:
             lines.append(f"read_verilog {pkg.checks_file}")
-        lines += [f"read_verilog -formal {wrappers}", "hierarchy -check", "proc",
-                  f"flatten {self.plan.prefix}*", f"opt_clean {self.plan.prefix}*"]
+        sel = f"{self.plan.prefix}*"
+        lines += [f"read_verilog -formal {wrappers}", "hierarchy -check", "proc", f"flatten {sel}"]
+        # Word-level simplification before bit-blasting (see SIMPLIFY): equivalence-preserving.
+        lines += [f"{cmd} {sel}" for cmd in SIMPLIFY]
         for it in pkg.items:
             log = f"sat_{it.wrapper.name}.log"
             (self.work / log).unlink(missing_ok=True)
@@ -264,7 +278,13 @@ class Runner:
         if m:
             details.update({"sat_variables": int(m.group(1)), "sat_clauses": int(m.group(2))})
         cex = None
-        if _SUCCESS in log:
+        asserts = len(_ASSERTS.findall(log))
+        if _SUCCESS in log and asserts != 1:
+            # Each wrapper has exactly one assert: any other count means the
+            # proof was not about this obligation (e.g. a pass removed it).
+            verdict = "error"
+            msg = f"yosys proved {asserts} assertions instead of the wrapper's one (see {log_path.name})"
+        elif _SUCCESS in log:
             verdict, msg = "proved", "SAT: no model violates the assertion"
         elif _FAIL in log:
             verdict = "failed"

@@ -111,11 +111,15 @@ class WrapperBuilder:
 
     def _instance(self, qname: str, inst: str, params: list, args: list[str], out: str,
                   ret_width: int) -> list[str]:
-        """Wires `<out>_result`, `<out>_err` and an instance of qname's module driving them."""
+        """Wires `<out>_result`, `<out>_err` and an instance of qname's module driving them.
+
+        The wires are `keep`: the prover prints them with a counterexample, and
+        the word-level simplification before it (formal.SIMPLIFY) would
+        otherwise merge or rename them away."""
         conns = [f".{mangle(p['name'])}({a})" for p, a in zip(params, args)]
         conns += [f".result({out}_result)", f".err({out}_err)"]
-        return [f"  wire [{ret_width - 1}:0] {out}_result;",
-                f"  wire [{ERR_W - 1}:0] {out}_err;",
+        return [f"  (* keep *) wire [{ret_width - 1}:0] {out}_result;",
+                f"  (* keep *) wire [{ERR_W - 1}:0] {out}_err;",
                 f"  {self.modules[qname]} {inst} ({', '.join(conns)});"]
 
     def _checks(self, params: list, assumes: list[str], assertion: str) -> list[str]:

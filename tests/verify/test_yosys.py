@@ -98,6 +98,30 @@ def test_broken_generated_verilog_is_rejected(tmp_path):
     assert "disagrees with the spec" in r.counterexample["interpreter"]
 
 
+QUOT = ('package t version "1.0.0";\n'
+        "fn quot(n: i64, d: i64) -> i64\n  requires d > 0\n  ensures result == n / d\n{\n  n / d\n}\n")
+
+
+def test_shared_64_bit_divider_is_proved(tmp_path):
+    # The body and the ensures both divide two i64: bit-blasted apart, the two
+    # dividers must be proved equal, which MiniSat does not do within minutes;
+    # formal.SIMPLIFY's opt_merge shares them and the proof takes about a second.
+    spec = tmp_path / "t.upel"
+    spec.write_text(QUOT, encoding="utf-8")
+    recs = run(load(spec, "t"), tmp_path / "w", timeout=60.0)
+    assert {o: r.verdict for o, r in recs.items()} == \
+        {"t.quot:ensures[0]": "proved", "t.quot:raises": "proved", "t.quot:synth": "proved"}
+
+
+def test_proof_without_the_wrappers_assertion_is_not_proved(tmp_path, monkeypatch):
+    # A pass that removed the assertion would leave Yosys nothing to refute and
+    # print SUCCESS: the verifier must not take that as a proof.
+    monkeypatch.setattr(formal, "SIMPLIFY", (*formal.SIMPLIFY, "chformal -assert -remove"))
+    recs = run(load(MUTANTS / "wrong_ensures.upel", "mutant.wrong_ensures"), tmp_path)
+    r = recs["mutant.wrong_ensures.inc:ensures[0]"]
+    assert r.verdict == "error" and "0 assertions" in r.message, r.message
+
+
 def test_records_are_deterministic_and_carry_cell_counts(tmp_path):
     doc = load(MUTANTS / "false_property.upel", "mutant.false_property")
     a = run(doc, tmp_path / "a")
