@@ -304,39 +304,6 @@ def can_raise(e: Any) -> bool:
     return any(can_raise(v) for key, v in e.items() if key not in ("t", "loc"))
 
 
-def callees_first(pkg: dict) -> list[int]:
-    """Indices of the package's functions, each after the functions of the same
-    package it calls (the checker rejects recursion, so this always exists);
-    otherwise in IR order, so the output is deterministic."""
-    index = {f["qname"]: i for i, f in enumerate(pkg["functions"])}
-
-    def calls(x, out: list[int]) -> list[int]:
-        if isinstance(x, dict):
-            if x.get("k") == "call" and x.get("fn") in index and index[x["fn"]] not in out:
-                out.append(index[x["fn"]])
-            for v in x.values():
-                calls(v, out)
-        elif isinstance(x, list):
-            for v in x:
-                calls(v, out)
-        return out
-
-    order: list[int] = []
-    done: set[int] = set()
-
-    def visit(i: int) -> None:
-        if i in done:
-            return
-        done.add(i)
-        for j in sorted(calls(pkg["functions"][i], [])):
-            visit(j)
-        order.append(i)
-
-    for i in range(len(pkg["functions"])):
-        visit(i)
-    return order
-
-
 def render(items: list, indent: int) -> list[str]:
     """Statements (strings, IfStmt, Loop, nested lists) -> indented lines."""
     pad = "    " * indent
@@ -588,7 +555,6 @@ class Emitter:
                 "value": self.value_init(c["type"], c["value"]),
             })
         functions = [FnEmitter(self, pkg, f).context() for f in pkg["functions"]]
-        order = callees_first(pkg)
         return {
             "banner": banner,
             "doc": doc,
@@ -598,9 +564,7 @@ class Emitter:
             "types": types,
             "errors": errors,
             "consts": consts,
-            "functions": functions,
-            # implementations in an order where every callee of the package comes first
-            "impls": [functions[i] for i in order],
+            "functions": functions,  # callees first (an IR invariant), as the inline bodies need
         }
 
     def item_comments(self, item: dict) -> list[str]:
