@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,15 +76,16 @@ MINISAT = Solver("minisat", (), None)
 
 def z3_solver() -> Solver | None:
     """CBMC's SMT back end runs `z3` from PATH; None when there is none (or it does not run)."""
+    from proofs.smt import z3_version
+    from upel.codegen.registry import ToolMissing
+
     path = shutil.which("z3")
     if path is None:
         return None
     try:
-        out = subprocess.run([path, "--version"], check=False, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
+        return Solver("z3", ("--z3",), z3_version(path))
+    except ToolMissing:
         return None
-    m = re.search(r"(\d+\.\d+\.\d+)", out.stdout)  # "Z3 version 4.8.12 - 64 bit"
-    return Solver("z3", ("--z3",), m.group(1)) if out.returncode == 0 and m else None
 
 
 def default_solvers() -> list[Solver]:
@@ -169,8 +169,7 @@ def inputs(ctx, plan: Plan, h: Harness) -> dict[str, str]:
 def run_harness(ctx, cbmc: str, version: str, plan: Plan, h: Harness) -> list[Evidence]:
     obligations = _obligations(h)
 
-    def recorder(solver: Solver, tried: list[str]):
-        cmd = command(plan, h, solver)
+    def recorder(solver: Solver, tried: list[str], cmd: list[str]):
         prover_version = version if solver.version is None else f"{version} ({solver.name} {solver.version})"
 
         def record(ob, verdict: str, message: str = "", details: dict | None = None,
@@ -185,18 +184,18 @@ def run_harness(ctx, cbmc: str, version: str, plan: Plan, h: Harness) -> list[Ev
         return record
 
     if plan.problems:
-        record = recorder(plan.solvers[0], [plan.solvers[0].name])
+        record = recorder(plan.solvers[0], [plan.solvers[0].name], command(plan, h, plan.solvers[0]))
         return [record(ob, "error", "; ".join(plan.problems)) for ob in obligations]
     ctx.progress(f"cbmc: {h.subject}")
     tried: list[str] = []
     spent_ms = 0
     for i, solver in enumerate(plan.solvers):
         tried.append(solver.name)
-        record = recorder(solver, list(tried))
+        cmd = command(plan, h, solver)
+        record = recorder(solver, list(tried), cmd)
         last = i == len(plan.solvers) - 1
         left = ctx.timeout - spent_ms / 1000
         limit = left if last else min(left, ctx.timeout * SAT_SHARE)
-        cmd = command(plan, h, solver)
         # CBMC's SMT back end talks to the solver through temporary files that a killed run
         # (timeout) leaves behind: keep them in the work directory, never in /tmp.
         tmp = ctx.workdir / "tmp" / h.name

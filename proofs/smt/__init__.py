@@ -38,18 +38,22 @@ def _z3() -> str:
     return exe
 
 
-def tools() -> dict[str, str]:
+def z3_version(exe: str) -> str:
+    """The version `exe --version` reports ("Z3 version 4.8.12 - 64 bit"); ToolMissing if it does not run."""
     import subprocess
 
-    exe = _z3()
     try:
-        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
-    except OSError as e:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
         raise ToolMissing("z3", f"{exe} does not run ({e}); {_HOW}") from None
     m = re.search(r"Z3 version (\S+)", out)
     if not m:
         raise ToolMissing("z3", f"{exe} --version printed {out.strip()!r}; {_HOW}")
-    return {"z3": m.group(1)}
+    return m.group(1)
+
+
+def tools() -> dict[str, str]:
+    return {"z3": z3_version(_z3())}
 
 
 def file_name(n: int, ob: Obligation, encoding: str) -> str:
