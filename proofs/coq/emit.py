@@ -50,6 +50,11 @@ def field_name(q: str, f: str) -> str:
     return f"{ident(q)}'{f}"
 
 
+def eqb_name(q: str) -> str:
+    """The boolean structural equality of record `q`."""
+    return f"eqb_{ident(q)}"
+
+
 def local_name(n: str) -> str:
     return "v_" + n
 
@@ -111,7 +116,7 @@ class Model:
         if k == "array":
             return f"(list_eqb {self.eqb(t['elem'])})"
         d = self.decl(t)
-        return f"eqb_{ident(d['qname'])}" if d["kind"] == "record" else "Z.eqb"
+        return eqb_name(d["qname"]) if d["kind"] == "record" else "Z.eqb"
 
     # ---- values -------------------------------------------------------------
     def value(self, v, t: dict) -> str:
@@ -385,7 +390,7 @@ def emit_types(m: Model, pkg: dict) -> list[str]:
         out.append(f"Record {rec_name(q)} : Type := {ctor_name(q)} {{ {fields} }}.")
         conj = " && ".join(f"({m.eqb(f['type'])} ({field_name(q, f['name'])} a) ({field_name(q, f['name'])} b))"
                            for f in t["fields"])
-        out.append(f"Definition eqb_{ident(q)} (a b : {rec_name(q)}) : bool := {conj}.")
+        out.append(f"Definition {eqb_name(q)} (a b : {rec_name(q)}) : bool := {conj}.")
     return out
 
 

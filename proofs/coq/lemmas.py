@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from upel.verify.obligations import Obligation, obligations
 
-from .emit import ExprEmitter, Model, const_name, field_name, fn_name, ident, local_name, requires_bool
+from .emit import ExprEmitter, Model, const_name, eqb_name, field_name, fn_name, local_name, requires_bool
 
 # Largest input domain proved by exhaustive evaluation (vm_compute handles
 # about a million evaluations of a small function in seconds).
@@ -226,7 +226,7 @@ def unfold_names(doc: dict) -> list[str]:
         for t in pkg["types"]:
             if t["kind"] == "record":
                 names += [field_name(t["qname"], f["name"]) for f in t["fields"]]
-                names.append(f"eqb_{ident(t['qname'])}")
+                names.append(eqb_name(t["qname"]))
         names += [fn_name(f["qname"]) for f in pkg["functions"]]
     return names + ["bind", "chk", "to_range", "wrap_u", "wrap_s", "clamp", "op_div", "op_rem",
                     "in_set", "enum_from", "op_index", "op_upd"]
