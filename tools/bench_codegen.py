@@ -38,6 +38,14 @@ from upel.loader import load  # noqa: E402
 START, END = "<!-- bench_codegen:start -->", "<!-- bench_codegen:end -->"
 
 
+def write_synth(tmp: Path, n: int) -> Path:
+    """The synthetic spec of `n` operators, as `bench/synth<n>/synth.upel` under `tmp`."""
+    path = tmp / "bench" / f"synth{n}" / "synth.upel"
+    path.parent.mkdir(parents=True)
+    path.write_text(synth_spec(n), encoding="utf-8")
+    return path
+
+
 def front(path: Path) -> dict:
     sink = DiagnosticSink()
     program = load([str(path)], [], sink)
@@ -86,9 +94,7 @@ def front_table(sizes: list[int], runs: int) -> str:
     rows: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            path = Path(tmp) / "bench" / f"synth{n}" / "synth.upel"
-            path.parent.mkdir(parents=True)
-            path.write_text(synth_spec(n), encoding="utf-8")
+            path = write_synth(Path(tmp), n)
             r = max(1, runs if n <= 1000 else 1)
             res = subprocess.run([sys.executable, "-m", "tools.bench_codegen", "--front-one", str(path), str(r)],
                                  cwd=REPO, check=True, capture_output=True, text=True)
@@ -153,9 +159,7 @@ def main() -> None:
         rows[f"generate {b}"] = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            path = Path(tmp) / "bench" / f"synth{n}" / "synth.upel"
-            path.parent.mkdir(parents=True)
-            path.write_text(synth_spec(n), encoding="utf-8")
+            path = write_synth(Path(tmp), n)
             r = max(1, runs if n <= 1000 else 1)
             t, doc = timed(lambda p=path: front(p), r)
             rows["front end (parse+check+IR)"].append(t)
