@@ -62,6 +62,8 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
     out: list[Evidence] = []
     for p in ctx.doc["packages"]:
         for fn in p["functions"]:
+            if not ctx.proves(fn["qname"]):
+                continue
             entry = entries[fn["qname"]]
             cmd = command(entry, sources, PRECISION)
             ctx.progress(f"eva: {fn['qname']}")

@@ -77,13 +77,16 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
     graph, _ = common.call_graph(files)
     cnames = common.c_name_map(ctx)
     impls = common.c_impl_map(ctx)
-    fns = [f for p in ctx.doc["packages"] for f in p["functions"]]
+    every = [f for p in ctx.doc["packages"] for f in p["functions"]]
+    fns = [f for f in every if ctx.proves(f["qname"])]
     # F's goals are those of its extern function (which forwards) and of its
     # implementation (the body); helpers are charged from the body on, not
-    # entering other package functions (they have their own records).
+    # entering other package functions (they have their own records, also
+    # those of packages this run leaves to another: WP uses their contracts).
+    all_fns = {cnames[f["qname"]] for f in every} | {impls[f["qname"]] for f in every}
     impl_of = {cnames[f["qname"]]: impls[f["qname"]] for f in fns}
     package_fns = set(impl_of) | set(impl_of.values())
-    uses = {c: common.reachable(graph, impl_of[c], stop=package_fns) - package_fns for c in impl_of}
+    uses = {c: common.reachable(graph, impl_of[c], stop=all_fns) - all_fns for c in impl_of}
     selected = sorted(package_fns | set().union(*uses.values()))
 
     cmd = command(ctx, selected, sources)

@@ -66,7 +66,7 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
     exe = _z3()
     builders = {"int": ScriptBuilder(ctx.doc, ints=True), "bv": ScriptBuilder(ctx.doc)}
     jobs = []
-    for n, ob in enumerate(obligations(ctx.doc)):
+    for n, ob in enumerate(obligations(ctx.doc, ctx.packages)):
         attempts = []
         too_large = None
         for enc, builder in builders.items():

@@ -112,6 +112,27 @@ def test_cli_verify_writes_evidence_and_fails(tmp_path):
     assert json.loads((ev / "mutant.overflow" / "smt.sarif").read_text())["version"] == "2.1.0"
 
 
+def test_cli_proves_each_package_once(tmp_path):
+    """envelope imports units: named in either order, units runs first and
+    envelope's run proves only envelope; --reprove-imports proves units again."""
+    specs = [str(ROOT / "specs" / "avionics" / f) for f in ("envelope.upel", "units.upel")]
+
+    def run(*extra):
+        p = subprocess.run([sys.executable, "-m", "upel", "verify", "--json", "--tool", "smt", *extra, *specs],
+                           capture_output=True, text=True, cwd=ROOT)
+        assert p.returncode == 0, p.stderr
+        return {s["package"]: (s["proved_earlier"], {r["obligation"].split(":")[0].rsplit(".", 1)[0]
+                                                     for r in s["tools"][0]["records"]})
+                for s in json.loads(p.stdout)["specs"]}, [s["package"] for s in json.loads(p.stdout)["specs"]]
+
+    once, order = run()
+    assert order == ["avionics.units", "avionics.envelope"]
+    assert once == {"avionics.units": ([], {"avionics.units"}),
+                    "avionics.envelope": (["avionics.units"], {"avionics.envelope"})}
+    again, _ = run("--reprove-imports")
+    assert again["avionics.envelope"] == ([], {"avionics.envelope", "avionics.units"})
+
+
 # arinc429's checksum properties over [u32; 8] take minutes of bit-blasting.
 FAST_EXAMPLES = sorted(r for r in EXAMPLES if r != "avionics.arinc429")
 

@@ -9,6 +9,12 @@ so, its message and, for refutations, the counterexample as a vector line.
 `--evidence DIR` writes `DIR/<package>/<tool>.evidence.json` (schema
 `schemas/evidence.schema.json`) and `<tool>.sarif` (SARIF 2.1.0).
 `--ledger FILE` appends one `verify` entry to that audit ledger (docs/ledger.md).
+
+Each package is proved once per command: the specs run in dependency order,
+and a spec's run proves its own package and the imports no earlier run of
+the same command proved (an imported package has the same IR whichever
+root it comes from). `--reprove-imports` proves every import again in each
+spec's run, so that each spec's evidence stands alone.
 Exit 0 only when every obligation of every tool is proved or explicitly assumed.
 """
 
@@ -36,6 +42,8 @@ def add_parser(sub, common) -> None:
     c.add_argument("--gen-dir", action="append", default=[], metavar="BACKEND=DIR",
                    help="check this already generated tree (must equal what `upel gen` writes) instead of generating")
     c.add_argument("--ledger", metavar="FILE", help="append one `verify` entry (digests, tools, counts) to this audit ledger")
+    c.add_argument("--reprove-imports", action="store_true",
+                   help="prove imported packages again in every spec's run (default: once per command)")
     c.set_defaults(func=cmd_verify)
 
 
@@ -63,10 +71,20 @@ def cmd_verify(args, out) -> int:
         return 1
     progress = (lambda m: None) if out.json else (lambda m: out.err.print(f"[dim]{escape(m)}[/]"))
     results = []
-    for root in front.program.roots:
+    proved: set[str] = set()  # packages an earlier run of this command covered
+    earlier: dict[str, list[str]] = {}  # root -> its imports that an earlier run proved
+    for root in dependency_order(front.program.roots, front.docs):
         doc = front.docs[root]
         keep = Path(args.keep) / root if args.keep else None
-        reports = verify(doc, tools, timeout=args.timeout, gen_dirs=gen_dirs, keep=keep, progress=progress)
+        scope = None
+        if not args.reprove_imports:
+            mine = {p["name"] for p in doc["packages"]} - proved
+            earlier[root] = sorted(proved & {p["name"] for p in doc["packages"]})
+            if earlier[root]:
+                scope = frozenset(mine)
+            proved |= mine
+        reports = verify(doc, tools, timeout=args.timeout, gen_dirs=gen_dirs, keep=keep, progress=progress,
+                         packages=scope)
         if args.evidence:
             dest = Path(args.evidence) / root
             dest.mkdir(parents=True, exist_ok=True)
@@ -78,18 +96,29 @@ def cmd_verify(args, out) -> int:
         _ledger_entry(args.ledger, front, results, ok, out)
     if out.json:
         out.emit_json({"ok": ok, "specs": [
-            {"package": root, "tools": [{"tool": r.tool, "versions": r.versions, "ok": r.ok,
+            {"package": root, "proved_earlier": earlier.get(root, []), "tools": [{"tool": r.tool, "versions": r.versions, "ok": r.ok,
                                           "seconds": round(r.duration_ms / 1000, 3),
                                           "records": [x.to_json() for x in r.records]} for r in reps]}
             for root, reps in results]})
         return 0 if ok else 1
     for root, reps in results:
-        _print_summary(out, root, reps)
+        _print_summary(out, root, reps, earlier.get(root, []))
     verdict = "[bold green]PASS[/]" if ok else "[bold red]FAIL[/]"
     n = sum(len(r.records) for _, reps in results for r in reps)
     bad = sum(len(r.failures()) for _, reps in results for r in reps)
     out.out.print(f"{verdict}: {len(results)} spec(s), {n} obligation result(s), {bad} not proved")
     return 0 if ok else 1
+
+
+def dependency_order(roots: list[str], docs: dict[str, dict]) -> list[str]:
+    """The roots, each after the roots it imports (directly or not); otherwise
+    in the order given. Each document lists its packages dependencies first."""
+    out: list[str] = []
+    for root in roots:
+        for pkg in docs[root]["packages"]:
+            if pkg["name"] in docs and pkg["name"] in roots and pkg["name"] not in out:
+                out.append(pkg["name"])
+    return out
 
 
 def _ledger_entry(path: str, front, results, ok: bool, out) -> None:
@@ -108,8 +137,9 @@ def _ledger_entry(path: str, front, results, ok: bool, out) -> None:
         out.err.print(f"ledger {escape(path)}: entry {index}")
 
 
-def _print_summary(out, root: str, reports) -> None:
-    table = Table(title=f"verify: {root}", title_justify="left")
+def _print_summary(out, root: str, reports, earlier: list[str]) -> None:
+    note = f" (imports proved above: {', '.join(earlier)})" if earlier else ""
+    table = Table(title=f"verify: {root}{note}", title_justify="left")
     for col in ("tool", "versions", "obligations", "proved", "assumed", "failed", "unknown/timeout/error", "time"):
         table.add_column(col, justify="left" if col in ("tool", "versions") else "right")
     for r in reports:

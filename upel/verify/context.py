@@ -1,11 +1,12 @@
 """Verification stage: what a verifier is given.
 
 `VerifyContext` carries the IR document (and its index and digest), a
-private work directory, the per-obligation timeout, a progress callback, and
-the generated code of a backend on request: either a tree the caller passes
-in (`upel verify --gen-dir c=DIR`, or the Bazel `codegen` attribute), which is
-then checked to be exactly what the backend generates from this IR, or a
-fresh generation into the work directory. `run()` runs a prover with a
+private work directory, the per-obligation timeout, a progress callback, the
+packages whose obligations the run proves (`proves`), and the generated
+code of a backend on request: either a tree the caller passes in (`upel
+verify --gen-dir c=DIR`, or the Bazel `codegen` attribute), which is then
+checked to be exactly what the backend generates from this IR, or a fresh
+generation into the work directory. `run()` runs a prover with a
 timeout, in its own process group so a hung prover is killed with its
 children.
 """
@@ -42,11 +43,20 @@ class VerifyContext:
     progress: Callable[[str], None] = lambda msg: None
     gen_dirs: dict[str, Path] = field(default_factory=dict)
     jobs: int = 2
+    # The packages whose obligations this run proves (None: every package of
+    # the document). Imported packages are still read as callees; only their
+    # own obligations are left to the run that covers them.
+    packages: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.index = IRIndex(self.doc)
         self.ir_digest = ir_digest(self.doc)
         self._generated: dict[str, Path] = {}
+
+    def proves(self, qname: str) -> bool:
+        """True if this run proves the obligations of `qname` (a function or
+        property; its package is everything before the last dot)."""
+        return self.packages is None or qname.rpartition(".")[0] in self.packages
 
     def generated(self, backend: str, harness: bool = False) -> Path:
         """A directory holding `backend`'s generated code for this IR.

@@ -57,7 +57,10 @@ def apply_assumptions(doc: dict, tool: str, records: list[Evidence]) -> None:
 
 
 def verify(doc: dict, tools: list[str], timeout: float = 60.0, gen_dirs: dict[str, Path] | None = None,
-           keep: Path | None = None, progress: Callable[[str], None] = lambda m: None) -> list[ToolReport]:
+           keep: Path | None = None, progress: Callable[[str], None] = lambda m: None,
+           packages: frozenset[str] | None = None) -> list[ToolReport]:
+    """Run each tool on `doc`; `packages` limits the obligations proved to
+    those of these packages (None: all; see VerifyContext.packages)."""
     versions = {t: tool_versions(t) for t in tools}  # all missing tools are reported before any work
     reports = []
     for tool in tools:
@@ -67,7 +70,8 @@ def verify(doc: dict, tools: list[str], timeout: float = 60.0, gen_dirs: dict[st
             if keep is not None:
                 work = keep / tool
                 work.mkdir(parents=True, exist_ok=True)
-            ctx = VerifyContext(doc, work, timeout=timeout, progress=progress, gen_dirs=dict(gen_dirs or {}))
+            ctx = VerifyContext(doc, work, timeout=timeout, progress=progress, gen_dirs=dict(gen_dirs or {}),
+                                packages=packages)
             progress(f"{tool}: {', '.join(f'{k} {v}' for k, v in versions[tool].items())}")
             start = time.monotonic()
             records = mod.verify(ctx)
