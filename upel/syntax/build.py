@@ -1,25 +1,30 @@
 """Syntax stage: grammar rules -> AST (`upel.syntax.ast`).
 
-One callback per grammar rule, called by lark's LALR parser at each
-reduction (upel.syntax.reduce) with the rule's span and its children,
-already built. Problems the grammar cannot express (a bad digit in a
+One method per grammar rule, called by the LALR driver at each reduction
+(upel.syntax.drive, upel.syntax.reduce) with the rule's children, already
+built, and its span. Problems the grammar cannot express (a bad digit in a
 literal, a chained comparison, a malformed version) are reported here as
 diagnostics; the builder substitutes a harmless value and carries on so that
 the checker can still report further errors.
 
-A span is `(line, col, end_line, end_col, height)` from the first to the
-last token of the rule, as lark's `propagate_positions` computes it; line 0
-means the rule matched no tokens.
+A token is the driver's tuple `(type, value, start offset)`. A span is the
+indices `first, last` of the rule's first and last token in `tokens` (the
+driver's list); `first > last` means the rule matched no tokens. Lines and
+columns are computed only here, for the `Loc`s, exactly as lark's lexer and
+`propagate_positions` compute them.
 """
 
 from __future__ import annotations
 
 import re
-
-from lark import Token
+from bisect import bisect_right
 
 from upel.diagnostics import DiagnosticSink
 from upel.syntax import ast
+from upel.syntax.ast import Loc, UnfrozenLoc, new_loc
+from upel.syntax.drive import line_starts
+
+TYPE, VALUE, START = 0, 1, 2  # a token's fields
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -47,8 +52,7 @@ def parse_int_literal(text: str) -> tuple[int | None, str | None]:
     if len(text) >= 2 and text[0] == "0" and text[1].lower() in _BASES:
         base, digits, base_name = _BASES[text[1].lower()]
         body = text[2:]
-        if body.startswith("_"):
-            body = body[1:]  # `0x_FF` reads well and is allowed
+        body = body.removeprefix("_")  # `0x_FF` reads well and is allowed
     if not body:
         return None, f"{base_name} literal has no digits"
     if body.endswith("_") or "__" in body:
@@ -62,8 +66,8 @@ def parse_int_literal(text: str) -> tuple[int | None, str | None]:
     return int(clean, base), None
 
 
-def _decode_string(tok: Token) -> tuple[str, str | None]:
-    raw = tok.value[1:-1]
+def _decode_string(tok: tuple) -> tuple[str, str | None]:
+    raw = tok[VALUE][1:-1]
     if "\\" not in raw:
         return raw, None  # no escapes, most strings
     out: list[str] = []
@@ -92,22 +96,46 @@ def _decode_string(tok: Token) -> tuple[str, str | None]:
 
 
 class Builder:
-    """The callbacks of one file's parse. `meta` below is the rule's span."""
+    """The methods of one file's parse: `method(children, first, last)`.
 
-    def __init__(self, path: str, sink: DiagnosticSink) -> None:
+    `children` is a tuple or a list the driver may reuse: a method copies
+    what it keeps (`list(children)`), never stores `children` itself."""
+
+    def __init__(self, path: str, sink: DiagnosticSink, text: str) -> None:
         self.file = path
         self.sink = sink
+        self.line_starts = line_starts(text)
+        self.tokens: list[tuple] = []  # the driver's, set before its first reduction
 
     # ---- helpers --------------------------------------------------------
-    def loc(self, span) -> ast.Loc:
-        if not span[0]:
-            return ast.Loc(self.file, 1, 1)
-        return ast.Loc(self.file, span[0], span[1], span[2], span[3])
+    def loc(self, first: int, last: int) -> ast.Loc:
+        if first > last:
+            return new_loc(self.file, 1, 1)
+        tokens = self.tokens
+        end = tokens[last]
+        return self.at(tokens[first][START], end[START] + len(end[VALUE]))
 
-    def tloc(self, tok: Token) -> ast.Loc:
-        return ast.Loc(self.file, tok.line, tok.column, tok.end_line, tok.end_column)
+    def tloc(self, tok: tuple) -> ast.Loc:
+        start = tok[START]
+        return self.at(start, start + len(tok[VALUE]))
 
-    def string(self, tok: Token) -> str:
+    def at(self, start: int, end: int) -> ast.Loc:
+        """The `Loc` of the text from offset `start` to `end`, lines and
+        columns counted as lark's lexer counts them."""
+        starts = self.line_starts
+        line = bisect_right(starts, start)
+        base = starts[line - 1]
+        if end < starts[line]:  # on one line, as nearly every span is
+            end_line, end_col = line, end - base + 1
+        else:
+            end_line = bisect_right(starts, end)
+            end_col = end - starts[end_line - 1] + 1
+        # What `new_loc` does, inline: a `Loc` per node makes the call count.
+        loc = UnfrozenLoc(self.file, line, start - base + 1, end_line, end_col)
+        loc.__class__ = Loc
+        return loc
+
+    def string(self, tok: tuple) -> str:
         value, problem = _decode_string(tok)
         if problem:
             self.sink.error("E0007", problem, self.tloc(tok))
@@ -115,16 +143,16 @@ class Builder:
 
     @staticmethod
     def _clean(children):
-        return [c for c in children if not (isinstance(c, Token) and c.type == "RLBRACE")]
+        return [c for c in children if not (type(c) is tuple and c[TYPE] == "RLBRACE")]
 
     # ---- file and items ---------------------------------------------------
-    def start(self, meta, children):
+    def start(self, children, first, last):
         return ast.SourceFile(self.file, children[0], list(children[1:]))
 
-    def package_decl(self, meta, children):
+    def package_decl(self, children, first, last):
         m, name, kw, ver = children
-        if kw.value != "version":
-            self.sink.error("E0008", f"expected `version` after the package name, found {kw.value!r}",
+        if kw[VALUE] != "version":
+            self.sink.error("E0008", f"expected `version` after the package name, found {kw[VALUE]!r}",
                             self.tloc(kw), 'write `package a.b version "1.0.0";`')
         version = self.string(ver)
         if not SEMVER.match(version):
@@ -135,93 +163,93 @@ class Builder:
                             name.loc, "for example `avionics.arinc429`")
         return ast.PackageDecl(name.dotted(), version, m, name.loc, self.tloc(ver))
 
-    def meta(self, meta, children):
+    def meta(self, children, first, last):
         out = ast.Meta()
         for c in children:
-            if isinstance(c, Token):
-                text = c.value[3:]
-                out.docs.append((text[1:] if text.startswith(" ") else text).rstrip())
+            if type(c) is tuple:
+                text = c[VALUE][3:]
+                out.docs.append((text.removeprefix(" ")).rstrip())
             else:
                 out.attrs.append(c)
         return out
 
-    def attribute(self, meta, children):
+    def attribute(self, children, first, last):
         name, *args = children
-        return ast.Attribute(name.value, [self.string(a) for a in args if a is not None], self.loc(meta))
+        return ast.Attribute(name[VALUE], [self.string(a) for a in args if a is not None], self.loc(first, last))
 
-    def dotted_name(self, meta, children):
-        return ast.Path([t.value for t in children], self.loc(meta))
+    def dotted_name(self, children, first, last):
+        return ast.Path([t[VALUE] for t in children], self.loc(first, last))
 
     path = dotted_name
 
-    def use_decl(self, meta, children):
+    def use_decl(self, children, first, last):
         m = children[0]
         names = None
         parts = []
         for c in children[1:]:
-            if isinstance(c, Token):
-                parts.append(c.value)
+            if type(c) is tuple:
+                parts.append(c[VALUE])
             else:
                 names = c
-        first = children[1]
-        return ast.UseDecl(ast.Path(parts, self.tloc(first)), names, m, self.loc(meta))
+        head = children[1]
+        return ast.UseDecl(ast.Path(parts, self.tloc(head)), names, m, self.loc(first, last))
 
-    def use_set(self, meta, children):
-        return [(t.value, self.tloc(t)) for t in children]
+    def use_set(self, children, first, last):
+        return [(t[VALUE], self.tloc(t)) for t in children]
 
-    def type_decl(self, meta, children):
+    def type_decl(self, children, first, last):
         m, name, texpr, *rest = children
         rng = rest[0] if rest else None
-        return ast.TypeDecl(name.value, texpr, rng, m, self.tloc(name))
+        return ast.TypeDecl(name[VALUE], texpr, rng, m, self.tloc(name))
 
-    def type_range(self, meta, children):
+    def type_range(self, children, first, last):
         return (children[0], children[1])
 
-    def enum_decl(self, meta, children):
+    def enum_decl(self, children, first, last):
         m, name, under, *members = children
-        return ast.EnumDecl(name.value, under, members, m, self.tloc(name))
+        return ast.EnumDecl(name[VALUE], under, members, m, self.tloc(name))
 
-    def enum_member(self, meta, children):
+    def enum_member(self, children, first, last):
         m, name, value = children
-        return ast.EnumMember(name.value, value, m, self.tloc(name))
+        return ast.EnumMember(name[VALUE], value, m, self.tloc(name))
 
-    def record_decl(self, meta, children):
+    def record_decl(self, children, first, last):
         m, name, *fields = self._clean(children)
-        return ast.RecordDecl(name.value, fields, m, self.tloc(name))
+        return ast.RecordDecl(name[VALUE], fields, m, self.tloc(name))
 
-    def field_decl(self, meta, children):
+    def field_decl(self, children, first, last):
         m, name, texpr = children
-        return ast.FieldDecl(name.value, texpr, m, self.tloc(name))
+        return ast.FieldDecl(name[VALUE], texpr, m, self.tloc(name))
 
-    def error_decl(self, meta, children):
+    def error_decl(self, children, first, last):
         m, name, *members = children
-        return ast.ErrorDecl(name.value, members, m, self.tloc(name))
+        return ast.ErrorDecl(name[VALUE], members, m, self.tloc(name))
 
-    def error_member(self, meta, children):
+    def error_member(self, children, first, last):
         m, name, code = children
-        return ast.ErrorMember(name.value, code, m, self.tloc(name))
+        return ast.ErrorMember(name[VALUE], code, m, self.tloc(name))
 
-    def const_decl(self, meta, children):
+    def const_decl(self, children, first, last):
         m, name, texpr, value = children
-        return ast.ConstDecl(name.value, texpr, value, m, self.tloc(name))
+        return ast.ConstDecl(name[VALUE], texpr, value, m, self.tloc(name))
 
-    def params(self, meta, children):
+    def params(self, children, first, last):
         return [c for c in children if c is not None]
 
-    def param(self, meta, children):
+    def param(self, children, first, last):
         name, texpr = children
-        return ast.Param(name.value, texpr, self.tloc(name))
+        return ast.Param(name[VALUE], texpr, self.tloc(name))
 
-    def raises(self, meta, children):
-        return ("raises", children)
+    def raises(self, children, first, last):
+        return ("raises", list(children))
 
-    def requires(self, meta, children):
-        return ("requires", children[0], self.loc(meta))
+    def requires(self, children, first, last):
+        return ("requires", children[0], self.loc(first, last))
 
-    def ensures(self, meta, children):
-        return ("ensures", children[0], self.loc(meta))
+    def ensures(self, children, first, last):
+        return ("ensures", children[0], self.loc(first, last))
 
-    def fn_decl(self, meta, children):
+    def fn_decl(self, children, first, last):
         m, name, params, ret, *rest = children
         body = rest.pop()
         raises: list[ast.Path] = []
@@ -233,9 +261,9 @@ class Builder:
                 requires.append(r[1])
             else:
                 ensures.append(r[1])
-        return ast.FnDecl(name.value, params, ret, raises, requires, ensures, body, m, self.tloc(name))
+        return ast.FnDecl(name[VALUE], params, ret, raises, requires, ensures, body, m, self.tloc(name))
 
-    def property_decl(self, meta, children):
+    def property_decl(self, children, first, last):
         m, name, params, *rest = children
         body = rest.pop()
         requires = []
@@ -245,186 +273,186 @@ class Builder:
                                 "move the condition into the property body")
             else:
                 requires.append(r[1])
-        return ast.PropertyDecl(name.value, params, requires, body, m, self.tloc(name))
+        return ast.PropertyDecl(name[VALUE], params, requires, body, m, self.tloc(name))
 
-    def vectors_decl(self, meta, children):
+    def vectors_decl(self, children, first, last):
         m, fn, *cases = children
-        return ast.VectorsDecl(fn, cases, m, self.loc(meta))
+        return ast.VectorsDecl(fn, cases, m, self.loc(first, last))
 
-    def vector_case(self, meta, children):
+    def vector_case(self, children, first, last):
         *args, outcome = children
-        return ast.VectorCase([a for a in args if a is not None], outcome, self.loc(meta))
+        return ast.VectorCase([a for a in args if a is not None], outcome, self.loc(first, last))
 
-    def error_outcome(self, meta, children):
-        return ast.ErrorOutcome(children[0], self.loc(meta))
+    def error_outcome(self, children, first, last):
+        return ast.ErrorOutcome(children[0], self.loc(first, last))
 
-    def value_outcome(self, meta, children):
+    def value_outcome(self, children, first, last):
         return children[0]
 
     # ---- types ----------------------------------------------------------
-    def type_path(self, meta, children):
-        return ast.TypePath(children[0], self.loc(meta))
+    def type_path(self, children, first, last):
+        return ast.TypePath(children[0], self.loc(first, last))
 
-    def type_array(self, meta, children):
-        return ast.TypeArray(children[0], children[1], self.loc(meta))
+    def type_array(self, children, first, last):
+        return ast.TypeArray(children[0], children[1], self.loc(first, last))
 
     # ---- expressions ----------------------------------------------------
-    def rec_with(self, meta, children):
+    def rec_with(self, children, first, last):
         base, fields = self._clean(children)
-        return ast.RecWith(base, fields, self.loc(meta))
+        return ast.RecWith(base, fields, self.loc(first, last))
 
-    def arr_with(self, meta, children):
+    def arr_with(self, children, first, last):
         base, idx, value = children
-        return ast.ArrWith(base, idx, value, self.loc(meta))
+        return ast.ArrWith(base, idx, value, self.loc(first, last))
 
-    def or_op(self, meta, children):
-        return ast.Binary("or", children[0], children[1], self.loc(meta))
+    def or_op(self, children, first, last):
+        return ast.Binary("or", children[0], children[1], self.loc(first, last))
 
-    def and_op(self, meta, children):
-        return ast.Binary("and", children[0], children[1], self.loc(meta))
+    def and_op(self, children, first, last):
+        return ast.Binary("and", children[0], children[1], self.loc(first, last))
 
-    def not_op(self, meta, children):
-        return ast.Unary("not", children[0], self.loc(meta))
+    def not_op(self, children, first, last):
+        return ast.Unary("not", children[0], self.loc(first, last))
 
-    def compare(self, meta, children):
+    def compare(self, children, first, last):
         a, op, b = children
-        loc = self.loc(meta)
+        loc = self.loc(first, last)
         if isinstance(a, ast.Binary) and a.op in _CMP.values() and not a.paren:
             self.sink.error("E0006", "comparison operators cannot be chained", loc,
                             "write `a < b and b < c`, or add parentheses if you mean to compare a bool")
         return ast.Binary(_CMP[op], a, b, loc)
 
-    def _binop(name):  # noqa: N805 - helper factory used at class creation
-        def cb(self, meta, children):
-            return ast.Binary(name, children[0], children[1], self.loc(meta))
+    def _binop(name):
+        def cb(self, children, first, last):
+            return ast.Binary(name, children[0], children[1], self.loc(first, last))
         return cb
 
     bor = _binop("bor")
     bxor = _binop("bxor")
     band = _binop("band")
 
-    def shift(self, meta, children):
+    def shift(self, children, first, last):
         a, op, b = children
-        return ast.Binary(_SHIFT[op], a, b, self.loc(meta))
+        return ast.Binary(_SHIFT[op], a, b, self.loc(first, last))
 
-    def arith(self, meta, children):
+    def arith(self, children, first, last):
         a, op, b = children
-        return ast.Binary(_ARITH[op], a, b, self.loc(meta))
+        return ast.Binary(_ARITH[op], a, b, self.loc(first, last))
 
-    def cmp_op(self, meta, children):
-        return children[0].value
+    def cmp_op(self, children, first, last):
+        return children[0][VALUE]
 
     shift_op = add_op = mul_op = cmp_op
 
-    def cast(self, meta, children):
-        return ast.Cast(children[0], children[1], self.loc(meta))
+    def cast(self, children, first, last):
+        return ast.Cast(children[0], children[1], self.loc(first, last))
 
-    def neg(self, meta, children):
+    def neg(self, children, first, last):
         e = children[0]
         if isinstance(e, ast.IntLit) and not e.paren and e.value >= 0:
             # "-128" is one literal (so it fits i8), not negation of 128.
-            return ast.IntLit(-e.value, self.loc(meta))
-        return ast.Unary("neg", e, self.loc(meta))
+            return ast.IntLit(-e.value, self.loc(first, last))
+        return ast.Unary("neg", e, self.loc(first, last))
 
-    def bnot(self, meta, children):
-        return ast.Unary("bnot", children[0], self.loc(meta))
+    def bnot(self, children, first, last):
+        return ast.Unary("bnot", children[0], self.loc(first, last))
 
-    def field(self, meta, children):
+    def field(self, children, first, last):
         base, name = children
-        return ast.Field(base, name.value, self.tloc(name))
+        return ast.Field(base, name[VALUE], self.tloc(name))
 
-    def call(self, meta, children):
-        return ast.Call(children[0], children[1], self.loc(meta))
+    def call(self, children, first, last):
+        return ast.Call(children[0], children[1], self.loc(first, last))
 
-    def index(self, meta, children):
-        return ast.Index(children[0], children[1], self.loc(meta))
+    def index(self, children, first, last):
+        return ast.Index(children[0], children[1], self.loc(first, last))
 
-    def record_lit(self, meta, children):
+    def record_lit(self, children, first, last):
         type_ref, fields = self._clean(children)
-        return ast.RecordLit(type_ref, fields, self.loc(meta))
+        return ast.RecordLit(type_ref, fields, self.loc(first, last))
 
-    def args(self, meta, children):
+    def args(self, children, first, last):
         return [c for c in children if c is not None]
 
-    def field_inits(self, meta, children):
+    def field_inits(self, children, first, last):
         return list(children)
 
-    def field_init(self, meta, children):
+    def field_init(self, children, first, last):
         name, e = children
-        return ast.FieldInit(name.value, e, self.tloc(name))
+        return ast.FieldInit(name[VALUE], e, self.tloc(name))
 
-    def int_lit(self, meta, children):
+    def int_lit(self, children, first, last):
         tok = children[0]
-        value, problem = parse_int_literal(tok.value)
+        value, problem = parse_int_literal(tok[VALUE])
         if problem:
             self.sink.error("E0004", problem, self.tloc(tok))
             value = 0
         return ast.IntLit(value, self.tloc(tok))
 
-    def true_lit(self, meta, children):
-        return ast.BoolLit(True, self.loc(meta))
+    def true_lit(self, children, first, last):
+        return ast.BoolLit(True, self.loc(first, last))
 
-    def false_lit(self, meta, children):
-        return ast.BoolLit(False, self.loc(meta))
+    def false_lit(self, children, first, last):
+        return ast.BoolLit(False, self.loc(first, last))
 
-    def name(self, meta, children):
-        return ast.Name(children[0].value, self.tloc(children[0]))
+    def name(self, children, first, last):
+        return ast.Name(children[0][VALUE], self.tloc(children[0]))
 
-    def paren(self, meta, children):
+    def paren(self, children, first, last):
         e = children[0]
         if isinstance(e, (ast.IntLit, ast.Binary)):
             e.paren = True
         return e
 
-    def array_lit(self, meta, children):
-        return ast.ArrayLit(list(children), self.loc(meta))
+    def array_lit(self, children, first, last):
+        return ast.ArrayLit(list(children), self.loc(first, last))
 
-    def array_repeat(self, meta, children):
-        return ast.ArrayRepeat(children[0], children[1], self.loc(meta))
+    def array_repeat(self, children, first, last):
+        return ast.ArrayRepeat(children[0], children[1], self.loc(first, last))
 
-    def if_expr(self, meta, children):
+    def if_expr(self, children, first, last):
         cond, then, else_ = children
-        return ast.If(cond, then, else_, self.loc(meta))
+        return ast.If(cond, then, else_, self.loc(first, last))
 
-    def match_expr(self, meta, children):
-        return ast.Match(children[0], list(children[1:]), self.loc(meta))
+    def match_expr(self, children, first, last):
+        return ast.Match(children[0], list(children[1:]), self.loc(first, last))
 
-    def arm(self, meta, children):
+    def arm(self, children, first, last):
         *pats, body = children
-        return ast.Arm(pats, body, self.loc(meta))
+        return ast.Arm(pats, body, self.loc(first, last))
 
-    def pat_path(self, meta, children):
+    def pat_path(self, children, first, last):
         p = children[0]
         if p.parts == ["_"]:
             return ast.Pattern("wild", p.loc)
         return ast.Pattern("path", p.loc, path=p)
 
-    def pat_int(self, meta, children):
-        value, problem = parse_int_literal(children[0].value)
+    def pat_int(self, children, first, last):
+        value, problem = parse_int_literal(children[0][VALUE])
         if problem:
             self.sink.error("E0004", problem, self.tloc(children[0]))
             value = 0
-        return ast.Pattern("int", self.loc(meta), value=value)
+        return ast.Pattern("int", self.loc(first, last), value=value)
 
-    def pat_neg_int(self, meta, children):
-        p = self.pat_int(meta, children)
+    def pat_neg_int(self, children, first, last):
+        p = self.pat_int(children, first, last)
         p.value = -p.value
         return p
 
-    def pat_true(self, meta, children):
-        return ast.Pattern("bool", self.loc(meta), value=True)
+    def pat_true(self, children, first, last):
+        return ast.Pattern("bool", self.loc(first, last), value=True)
 
-    def pat_false(self, meta, children):
-        return ast.Pattern("bool", self.loc(meta), value=False)
+    def pat_false(self, children, first, last):
+        return ast.Pattern("bool", self.loc(first, last), value=False)
 
-    def fold_expr(self, meta, children):
+    def fold_expr(self, children, first, last):
         var, vtype, lo, hi, acc, atype, init, body = children
-        return ast.Fold(var.value, vtype, lo, hi, acc.value, atype, init, body, self.loc(meta),
+        return ast.Fold(var[VALUE], vtype, lo, hi, acc[VALUE], atype, init, body, self.loc(first, last),
                         self.tloc(var), self.tloc(acc))
 
-    def block(self, meta, children):
+    def block(self, children, first, last):
         *stmts, result = children
-        return self._desugar_guards(stmts, result, self.loc(meta))
+        return self._desugar_guards(stmts, result, self.loc(first, last))
 
     def _desugar_guards(self, stmts, result, loc):
         """`{ s1; if c { raise X } s2; e }` == `{ s1; if c { raise X } else { s2; e } }`."""
@@ -435,19 +463,19 @@ class Builder:
                 return ast.Block(stmts[:k], ast.If(cond, then, rest, gloc), loc)
         return ast.Block(list(stmts), result, loc)
 
-    def guard_stmt(self, meta, children):
+    def guard_stmt(self, children, first, last):
         cond, then = children
         tail = then.result
         while isinstance(tail, ast.Block):
             tail = tail.result
         if not isinstance(tail, ast.Raise):
             self.sink.error("E0009", "an `if` without `else` is a guard: its block must end with `raise`",
-                            self.loc(meta), "add an `else` branch, or end the block with `raise E.code`")
-        return ("guard", cond, then, self.loc(meta))
+                            self.loc(first, last), "add an `else` branch, or end the block with `raise E.code`")
+        return ("guard", cond, then, self.loc(first, last))
 
-    def let_stmt(self, meta, children):
+    def let_stmt(self, children, first, last):
         name, texpr, e = children
-        return ast.Let(name.value, texpr, e, self.tloc(name))
+        return ast.Let(name[VALUE], texpr, e, self.tloc(name))
 
-    def raise_expr(self, meta, children):
-        return ast.Raise(children[0], self.loc(meta))
+    def raise_expr(self, children, first, last):
+        return ast.Raise(children[0], self.loc(first, last))

@@ -3,170 +3,124 @@
 lark normally builds a parse tree (a `Tree` per rule, positions propagated
 by a wrapper that scans every node's children twice) and the builder then
 walks that tree a second time. At 10,000 operators that was most of the
-front end's time. Here every reduction of lark's LALR parser calls the
-builder (upel.syntax.build) straight away, and no tree exists.
+front end's time. Here every reduction of the LALR driver
+(upel.syntax.drive) calls the builder (upel.syntax.build) straight away with
+the rule's children and its span, and no tree exists.
 
-lark cannot pass positions to such inline callbacks (`v_args(meta=True)`
-is refused for them), so this module keeps them itself, exactly as lark's
-`propagate_positions` would: a rule's span runs from the start of its first
-token to the end of its last one, including the anonymous tokens (`fn`,
-`{`) the builder never sees. A reduction pops its children from the parser's
-value stack in LIFO order, so the spans of the non-token children are the
-top entries of a parallel stack kept here; tokens carry their own positions.
-Each entry also bounds the height the lark tree would have had, for the
-nesting limit (see upel.syntax.parser).
+The span is the driver's: the indices of the rule's first and last token,
+which give the same positions lark's `propagate_positions` would (first to
+last token of the rule, anonymous tokens such as `fn` and `{` included).
+The driver also bounds the height the lark tree would have had, for the
+nesting limit (see upel.syntax.parser); `reducers` says which rules add a
+level to it.
 
-The filtering lark applies between the parser and a callback (dropping
-anonymous tokens, splicing `_rule`s, `[optional]` placeholders, inlining
-`?rule`s) is lark's own code (`ParseTreeBuilder`), reused unchanged; only
-where lark's filter keeps children at fixed indices (most rules) does the
-callback pick them itself (`_direct_selection`), the same children without
-two layers of calls.
+Which children a rule's method gets (anonymous tokens dropped, `_rule`s
+spliced, None for a missing `[optional]`, `?rule`s inlined) is decided by
+lark's own `ParseTreeBuilder`; the reducers read its decisions (the indices
+of its child filters) and apply them directly: a fixed selection where the
+filter only drops tokens (most rules, and all the frequent ones), lark's
+filter loop otherwise, without its `Tree`s and its layers of calls.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
+import operator
 
 import lark
-from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ParseTreeBuilder
+from lark.parse_tree_builder import ChildFilterLALR, ChildFilterLALR_NoPlaceholders, ParseTreeBuilder
 from lark.tree import Tree
 
-# An entry: (line, col, end_line, end_col, height). line 0: no tokens (an empty `meta`).
-EMPTY = (0, 0, 0, 0, 0)
 
+def reducers(parser: lark.Lark, builder_class: type) -> dict:
+    """{lark `Rule`: None for a unit reduction, else (adds a tree level, reducer)}.
 
-class ReductionState:
-    """Per-parse state the shared callbacks read: the builder and the span stack."""
-
-    __slots__ = ("builder", "stack", "span", "max_height")
-
-    def __init__(self) -> None:
-        self.builder = None
-        self.stack: list[tuple] = []
-        self.span: tuple = EMPTY
-        self.max_height = 0
-
-
-def install(parser: lark.Lark, builder_class: type) -> tuple[ReductionState, threading.Lock]:
-    """Replace `parser`'s tree-building callbacks by AST-building ones.
-
-    `parser` must be an LALR parser built without a transformer and without
-    `propagate_positions`. Returns the state the callbacks share; a parse
-    must hold the returned lock while it sets `state.builder` and runs.
+    `parser` must be an LALR parser built without a transformer. A reducer
+    is `fn(builder, raw children, first token, last token)`; it calls the
+    method of `builder_class` named after the rule (its alias, or its name).
     """
-    state = ReductionState()
     tree_builder = ParseTreeBuilder(parser.rules, Tree, False, False, parser.options.maybe_placeholders)
-    callbacks = {}
-    for rule, chain in tree_builder.rule_builders:
-        callbacks[rule] = _callback(rule, chain, state, builder_class)
-    # lark's parser holds this very dict (Lark -> ParserConf -> LALR parser),
-    # so updating it in place switches every later parse to the new callbacks.
-    parser._callbacks.clear()
-    parser._callbacks.update(callbacks)
-    return state, threading.Lock()
+    return {rule: _reducer(rule, chain, builder_class) for rule, chain in tree_builder.rule_builders}
 
 
-def first_child(children):
-    return children[0]
-
-
-def _callback(rule, chain, state: ReductionState, builder_class: type):
+def _reducer(rule, chain, builder_class: type):
     name = rule.alias or rule.options.template_source or rule.origin.name
     expansion = rule.expansion
     if len(expansion) == 1 and not expansion[0].is_term and rule.options.expand1 and not rule.alias \
             and not expansion[0].name.startswith("_"):
-        # `?or_expr: and_expr`: lark returns the child as it is; its span
-        # entry stays on top of the stack unchanged. Most reductions are these.
-        return first_child
-
-    method = getattr(builder_class, name, None)
-    if method is not None:
-        def node(children, _m=method):
-            return _m(state.builder, state.span, children)
-    else:
-        # Rules the builder has no callback for are `_rule`s spliced into
-        # their parent, or single-child `?rule`s; lark's filter wants `.children`.
-        def node(children, _name=name):
-            return Tree(_name, children)
-    for wrap in chain:
-        node = wrap(node)
-    # Most rules with a builder method only drop anonymous tokens: lark's
-    # filter then keeps the children at fixed indices, which the callback
-    # picks itself (or, with no filter at all, passes the children as they are).
-    direct = method is not None and _direct_selection(chain)
-    select = direct[1] if direct else None
-
-    is_term = tuple(sym.is_term for sym in expansion)
-    n_values = is_term.count(False)
+        # `?or_expr: and_expr`: lark returns the child as it is; most
+        # reductions are these, and the driver only changes state for them.
+        return None
     # A `_rule` is spliced into its parent and makes no tree level of its own.
-    adds_level = 0 if rule.origin.name.startswith("_") else 1
-    # (index in the raw children, is a token) in order, and reversed; a
-    # non-token's entry is found by counting the non-tokens before it.
-    forward = tuple(enumerate(is_term))
-    backward = forward[::-1]
-    # The common cases: the span starts at a token (`fn ...`) or ends at one (`... }`).
-    first_is_term = bool(is_term) and is_term[0]
-    last_is_term = bool(is_term) and is_term[-1]
-    last = len(is_term) - 1
+    level = 0 if rule.origin.name.startswith("_") else 1
+    method = getattr(builder_class, name, None)
+    direct = method is not None and _direct_selection(chain)
+    if direct:
+        select = direct[1]
+        if select is None:
+            return level, method
+        if not select:  # `"true" -> true_lit`: only anonymous tokens
+            def pick_none(builder, raw, first, last, _m=method):
+                return _m(builder, (), first, last)
+            return level, pick_none
+        if len(select) == 1:
+            (only,) = select
 
-    def callback(raw):
-        stack = state.stack
-        if n_values == 1:
-            entries = (stack.pop(),)
-            height = entries[0][4] + adds_level
-        elif n_values:
-            entries = stack[-n_values:]
-            del stack[-n_values:]
-            height = max([ent[4] for ent in entries]) + adds_level
-        else:
-            entries = ()
-            height = adds_level
-        line = col = end_line = end_col = 0
-        if first_is_term:
-            tok = raw[0]
-            line, col = tok.line, tok.column
-        else:
-            e = 0
-            for i, term in forward:
-                if term:
-                    tok = raw[i]
-                    line, col = tok.line, tok.column
-                    break
-                ent = entries[e]
-                e += 1
-                if ent[0]:
-                    line, col = ent[0], ent[1]
-                    break
-        if line:
-            if last_is_term:
-                tok = raw[last]
-                end_line, end_col = tok.end_line, tok.end_column
-            else:
-                e = n_values
-                for i, term in backward:
-                    if term:
-                        tok = raw[i]
-                        end_line, end_col = tok.end_line, tok.end_column
-                        break
-                    e -= 1
-                    ent = entries[e]
-                    if ent[0]:
-                        end_line, end_col = ent[2], ent[3]
-                        break
-        span = (line, col, end_line, end_col, height)
-        if height > state.max_height:
-            state.max_height = height
-        state.span = span
-        if direct:
-            result = method(state.builder, span, raw if select is None else [raw[i] for i in select])
-        else:
-            result = node(raw)
-        stack.append(span)
-        return result
+            def pick_one(builder, raw, first, last, _m=method, _i=only):
+                return _m(builder, (raw[_i],), first, last)
+            return level, pick_one
 
-    return callback
+        def pick(builder, raw, first, last, _m=method, _get=operator.itemgetter(*select)):
+            return _m(builder, _get(raw), first, last)  # a tuple of the children, in order
+        return level, pick
+
+    spec = _filter_spec(chain)
+    if spec is None:
+        raise AssertionError(f"upel.syntax.reduce does not know lark's filter for rule {name}: {chain}")
+    return level, _filtered(*spec, method)
+
+
+def _filter_spec(chain) -> tuple[tuple, int] | None:
+    """lark's child filter for a rule as (to_include, append_none): which raw
+    children it keeps, which it splices (`_rule`s) and where it puts None
+    for a missing `[optional]`. None if the chain holds anything else."""
+    if not chain:
+        return None, 0
+    if len(chain) != 1 or not isinstance(chain[0], functools.partial) or chain[0].keywords:
+        return None
+    func, args = chain[0].func, chain[0].args
+    if func is ChildFilterLALR_NoPlaceholders:
+        (to_include,) = args
+        return tuple((i, expand, 0) for i, expand in to_include), 0
+    if func is ChildFilterLALR:
+        to_include, append_none = args
+        return tuple(to_include), append_none
+    return None
+
+
+def _filtered(to_include, append_none: int, method):
+    """A reducer doing what lark's `ChildFilterLALR` does, then calling
+    `method`. A `_rule` (no method) is spliced into its parent, so its value
+    is the list of its children, which the parent's filter splices."""
+    def reduce(builder, raw, first, last):
+        if to_include is None:
+            children = raw
+        else:
+            children = []
+            for i, expand, add_none in to_include:
+                if add_none:
+                    children += [None] * add_none
+                if expand:
+                    if children:
+                        children += raw[i]
+                    else:  # left recursion (`__args_star: __args_star "," expr`): reuse the list
+                        children = raw[i]
+                else:
+                    children.append(raw[i])
+            if append_none:
+                children += [None] * append_none
+        return children if method is None else method(builder, children, first, last)
+    return reduce
 
 
 def _direct_selection(chain) -> tuple[bool, tuple | None] | None:
