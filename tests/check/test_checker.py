@@ -63,3 +63,16 @@ record Word { a: u8 }
     assert docs, [d.message for d in sink.items]
     names = [f["name"] for f in docs["t"]["packages"][0]["functions"]]
     assert names == ["g", "f"]  # callees first in the IR
+
+
+def test_lowering_shares_one_type_dict_per_type():
+    # The schema gate and the encoders do a type's work once per document
+    # because of this sharing (upel.check.types.TypeTable.to_ir).
+    from upel.check.types import BOOL, ArrayT, IntT, TypeTable
+
+    table = TypeTable()
+    assert table.to_ir(IntT(False, 32)) is table.to_ir(IntT(False, 32))
+    assert table.to_ir(IntT(False, 32)) == {"k": "int", "signed": False, "width": 32}
+    arr = table.to_ir(ArrayT(IntT(True, 8), 4))
+    assert arr == {"k": "array", "elem": {"k": "int", "signed": True, "width": 8}, "len": 4}
+    assert arr["elem"] is table.to_ir(IntT(True, 8)) and table.to_ir(BOOL) == {"k": "bool"}

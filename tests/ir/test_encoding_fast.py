@@ -89,3 +89,15 @@ def test_memo_cannot_go_stale_when_a_document_is_mutated():
     assert ir_digest(doc) == ir_digest({"packages": [{"name": "p", "n": True}]}, remember=False)
     doc["packages"][0]["n"] = 1
     assert ir_digest(doc) != ir_digest({"packages": [{"name": "p", "n": True}]}, remember=False)
+
+
+def test_shared_maps_match_the_reference_and_are_not_remembered_across_calls():
+    # The lowering shares one dict per type; the fast pass remembers a
+    # scalar-only map's encoding by identity, within one call only.
+    t = {"k": "int", "signed": False, "width": 32}
+    doc = {"a": [t, {"t": t, "loc": {"line": 1}}, t], "b": {"t": t}}
+    assert canonical_cbor(doc) == _reference(doc, False)
+    assert ir_digest(doc, remember=False) == "sha256:" + hashlib.sha256(_reference(doc, True)).hexdigest()
+    t["width"] = 8
+    assert canonical_cbor(doc) == _reference(doc, False)
+    assert ir_digest(doc, remember=False) == "sha256:" + hashlib.sha256(_reference(doc, True)).hexdigest()

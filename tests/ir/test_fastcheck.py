@@ -166,3 +166,28 @@ def test_keyword_semantics_follow_jsonschema():
                 assert not check(x) or ref.is_valid(x), (schema, x)
             else:
                 assert check(x) == ref.is_valid(x), (schema, x)
+
+
+def test_shared_type_dicts_are_checked_afresh_on_each_call(fast, corpus):
+    # The lowering shares one dict per type (TypeTable.to_ir); the check
+    # remembers accepted type dicts by identity within one call only.
+    doc = copy.deepcopy(corpus[0])
+    fn = next(f for p in doc["packages"] for f in p["functions"] if f["params"])
+    shared = fn["params"][0]["type"]
+    users = [n for n in _dicts(doc) for k in ("t", "type", "ret") if n.get(k) is shared]
+    assert len(users) > 1, "the lowering should share type dicts"
+    assert fast(doc) and full_valid(doc)
+    shared["k"] = "float"  # every node of that type is now invalid
+    assert not fast(doc) and not full_valid(doc)
+
+
+def _dicts(node: Any) -> list[dict]:
+    out, todo = [], [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, dict):
+            out.append(n)
+            todo.extend(n.values())
+        elif isinstance(n, list):
+            todo.extend(n)
+    return out

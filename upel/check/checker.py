@@ -61,10 +61,15 @@ class Checker:
         self._sigs: dict[str, Signature | None] = {}
         self.errors_by_code: dict[str, dict[int, str]] = {}
         self.error_sets: dict[str, dict[str, int]] = {}  # qname -> member -> code
+        self._ir_files: dict[str, str] = {}  # source path -> its path in the IR (ir_loc)
 
     # ---- locations --------------------------------------------------------------
     def ir_loc(self, loc: ast.Loc) -> dict:
-        return {"file": self.program.ir_paths.get(loc.file, loc.file), "line": loc.line, "col": loc.col}
+        # Every IR node has one: the file's IR path is looked up once per file.
+        f = self._ir_files.get(loc.file)
+        if f is None:
+            f = self._ir_files[loc.file] = self.program.ir_paths.get(loc.file, loc.file)
+        return {"file": f, "line": loc.line, "col": loc.col}
 
     # ---- symbol tables -------------------------------------------------------------
     def declare(self) -> None:

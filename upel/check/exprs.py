@@ -161,7 +161,10 @@ class ExprChecker:
             what = "literal" if isinstance(e, ast.IntLit) else "expression"
             self.fail("E0203", f"cannot infer the type of this {what}", e.loc,
                       "give the binding a type (`let x: u32 = ...`) or cast (`... as u32`)")
-        return getattr(self, "_" + type(e).__name__)(e, expected)
+        method = _DISPATCH.get(e.__class__)
+        if method is None:  # not a class of upel.syntax.ast itself
+            return getattr(self, "_" + type(e).__name__)(e, expected)
+        return method(self, e, expected)
 
     def _IntLit(self, e: ast.IntLit, expected):
         return self.lit(e.value, expected, e.loc), expected
@@ -658,6 +661,10 @@ class ExprChecker:
                       f"add it to the `raises` clause: `raises {text.split('.')[0]}`")
         return self.node("raise", expected, e.loc, code=code, error=text), expected
 
+
+# AST class -> its method (`_IntLit` for ast.IntLit, ...), found once rather than per node.
+_DISPATCH = {cls: getattr(ExprChecker, "_" + name) for name, cls in vars(ast).items()
+             if isinstance(cls, type) and hasattr(ExprChecker, "_" + name)}
 
 # Names that are reserved and may not be bound or declared.
 RESERVED = set(BUILTIN_FUNCTIONS) | {"bool", "result"} | set(BUILTIN_ERRORS)

@@ -8,6 +8,7 @@ variables) chain on top while expressions are checked.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, field
 
 from upel.check.types import Type
@@ -24,11 +25,12 @@ class Symbol:
     decl: object  # the AST item
     file: FileScope | None = None
 
-    @property
+    # Cached: asked at every use of the symbol; a symbol's name and declaration never change.
+    @functools.cached_property
     def qname(self) -> str:
         return f"{self.package}.{self.name}"
 
-    @property
+    @functools.cached_property
     def deprecated(self) -> str | None:
         meta = getattr(self.decl, "meta", None)
         for a in getattr(meta, "attrs", []):

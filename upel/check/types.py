@@ -9,6 +9,7 @@ how is it spelled in a message, what is its IR form.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 
@@ -51,6 +52,7 @@ def smallest_unsigned(value: int) -> IntT:
     return IntT(False, max(1, value.bit_length()))
 
 
+@functools.lru_cache(maxsize=1024)  # the same few names (`u32`, `bool`, items) in every signature
 def parse_int_type(name: str) -> IntT | None | str:
     """`u19` -> IntT; a malformed width -> error text; other names -> None."""
     if len(name) < 2 or name[0] not in "ui" or not name[1:].isdigit():
@@ -101,10 +103,18 @@ class IntView:
 class TypeTable:
     def __init__(self) -> None:
         self.decls: dict[str, NewtypeInfo | EnumInfo | RecordInfo] = {}
+        self._ir: dict[Type, dict] = {}  # see to_ir
+        self._int_views: dict[IntT, IntView] = {}
 
     def int_view(self, t: Type) -> IntView | None:
-        if isinstance(t, IntT):
-            return IntView(t, t.lo, t.hi, False)
+        # Asked several times per expression node: plain integer types get
+        # one view each. Newtypes are looked up every time, as their
+        # declaration is resolved lazily.
+        if t.__class__ is IntT:
+            v = self._int_views.get(t)
+            if v is None:
+                v = self._int_views[t] = IntView(t, t.lo, t.hi, False)
+            return v
         if isinstance(t, NamedT):
             d = self.decls.get(t.qname)
             if isinstance(d, NewtypeInfo):
@@ -131,7 +141,20 @@ class TypeTable:
         return f"[{self.show(t.elem)}; {t.length}]"
 
     def to_ir(self, t: Type) -> dict:
-        # By exact class (the types are final): every IR node has a type, so this runs very often.
+        """The IR form of `t`: one shared dict per type, never to be mutated.
+
+        Every IR node has a type, and a program uses few distinct ones, so the
+        lowering hands out the same dict each time (a third of an IR
+        document's objects were type dicts). IR documents are read-only after
+        lowering; the schema gate and the encoders rely on that sharing to do
+        each type's work once per document (by identity, within one call).
+        """
+        ir = self._ir.get(t)
+        if ir is None:
+            ir = self._ir[t] = self._build_ir(t)
+        return ir
+
+    def _build_ir(self, t: Type) -> dict:
         c = t.__class__
         if c is IntT:
             return {"k": "int", "signed": t.signed, "width": t.width}

@@ -7,11 +7,12 @@ then bytewise (the length is in the key's head); we refuse non-text keys and
 floats rather than rely on anything else.
 
 Speed (the digest is taken by `upel ir` and by every backend): one pass
-copies the data with each map's keys already in canonical order (and, for
-the digest, without `loc` members), checking every value on the way; cbor2
-then writes it in that order (`canonical=True` would sort every map again,
-which was half of the time). Anything the pass does not expect (tuples, str
-subclasses, bad values) goes the slow, general way, which also words the
+writes the bytes directly (`_fast`), with each map shape's canonical key
+order and encoded keys computed once, strings and integers encoded once,
+and the pieces of scalar-only maps (the lowering shares one dict per type)
+reused by identity within the call; it checks every value on the way.
+Anything the pass does not expect (tuples, str subclasses, bad values) goes
+the slow, general way (cbor2 with `canonical=True`), which also words the
 errors. `ir_digest` remembers the last few digests by content (see
 `_content_key`), so the backends of one `upel gen` share one computation.
 """
@@ -58,72 +59,146 @@ class _Slow(Exception):
 
 
 _LO, _HI = -(1 << 64), 1 << 64
-# (map's keys in their order, drop `loc`) -> the keys to write, in canonical order.
-# IR maps come in few shapes, so each is sorted once; bounded for long processes.
-_ORDERS: dict[tuple, tuple] = {}
+# (map's keys in their order, drop `loc`) -> (the map's head, ((key, encoded key), ...) in
+# canonical order). IR maps come in few shapes, so each is sorted once; bounded for long processes.
+_PLANS: dict[tuple, tuple] = {}
+# Encoded text strings and integers: names, kinds and small numbers repeat all over an IR.
+_TEXT: dict[str, bytes] = {}
+_INTS: dict[int, bytes] = {}
+_CACHE_LIMIT = 1 << 16
 
 
-def _order(keys: tuple, strip: bool) -> tuple:
+def _head(major: int, n: int) -> bytes:
+    """The shortest head of major type `major` with argument `n` (0 <= n < 2**64)."""
+    if n < 24:
+        return bytes((major << 5 | n,))
+    if n < 0x100:
+        return bytes((major << 5 | 24, n))
+    if n < 0x10000:
+        return bytes((major << 5 | 25,)) + n.to_bytes(2, "big")
+    if n < 0x1_0000_0000:
+        return bytes((major << 5 | 26,)) + n.to_bytes(4, "big")
+    return bytes((major << 5 | 27,)) + n.to_bytes(8, "big")
+
+
+def _text(x: str) -> bytes:
+    b = x.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, as cbor2 does
+    out = _head(3, len(b)) + b
+    if len(_TEXT) > _CACHE_LIMIT:
+        _TEXT.clear()
+    _TEXT[x] = out
+    return out
+
+
+def _int(x: int) -> bytes:
+    if not _LO <= x < _HI:
+        raise _Slow
+    out = _head(0, x) if x >= 0 else _head(1, -1 - x)
+    if len(_INTS) > _CACHE_LIMIT:
+        _INTS.clear()
+    _INTS[x] = out
+    return out
+
+
+def _plan(keys: tuple, strip: bool) -> tuple:
     for k in keys:
         if type(k) is not str:
             raise _Slow
-    if len(_ORDERS) > 4096:
-        _ORDERS.clear()
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
     enc = sorted((len(b), b, k) for k in keys if not (strip and k == "loc") for b in (k.encode("utf-8"),))
-    out = _ORDERS[(keys, strip)] = tuple(k for _, _, k in enc)
+    out = _PLANS[(keys, strip)] = (_head(5, len(enc)), tuple((k, _text(k)) for _, _, k in enc))
     return out
 
 
-def _copy(v, strip: bool, allow_bytes: bool):
-    """`v` (a dict or list) checked, with maps in canonical key order and,
-    if `strip`, without `loc` members. Raises _Slow on anything unusual."""
-    if type(v) is dict:
-        order = _ORDERS.get((tuple(v), strip))
-        if order is None:
-            order = _order(tuple(v), strip)
-        out = {}
-        for k in order:
-            x = v[k]
+_SIMPLE = {True: b"\xf5", False: b"\xf4"}
+_ARRAYS = [_head(4, n) for n in range(24)]
+
+
+def _fast(value, strip: bool, allow_bytes: bool) -> bytes:
+    """Canonical CBOR of `value` (a dict or list) written directly, or _Slow.
+
+    One recursive pass appends encoded pieces to one bytearray: each map
+    shape's canonical key order and encoded keys come from `_PLANS`, strings
+    and integers from their caches. A map whose values are all scalars
+    (types, locations) and that is met a second time is kept encoded, by
+    identity, for the rest of this call: the lowering shares one dict per
+    type among all nodes of that type, so each is encoded about once, while
+    the many maps met once (locations) cost no copy. Identity is safe here,
+    as every object stays alive in `value` until the call returns.
+    """
+    out = bytearray()
+    extend = out.extend
+    plans, text, ints = _PLANS, _TEXT, _INTS
+    seen: set[int] = set()
+    done: dict[int, bytes] = {}
+
+    def scalar(x, t) -> bytes:
+        if t is str:
+            return text.get(x) or _text(x)
+        if t is int:
+            return ints.get(x) or _int(x)
+        if t is bool:
+            return _SIMPLE[x]
+        if x is None:
+            return b"\xf6"
+        if t is bytes and allow_bytes:
+            return _head(2, len(x)) + x
+        raise _Slow
+
+    def walk(v) -> None:
+        if type(v) is dict:
+            i = id(v)
+            b = done.get(i)
+            if b is not None:
+                extend(b)
+                return
+            keys = tuple(v)
+            plan = plans.get((keys, strip)) or _plan(keys, strip)
+            start = len(out)
+            extend(plan[0])
+            leaf = True
+            for k, kb in plan[1]:
+                extend(kb)
+                x = v[k]
+                t = type(x)
+                if t is str:
+                    extend(text.get(x) or _text(x))
+                elif t is dict or t is list:
+                    leaf = False
+                    walk(x)
+                elif t is int:
+                    extend(ints.get(x) or _int(x))
+                else:
+                    extend(scalar(x, t))
+            if leaf:
+                if i in seen:
+                    done[i] = bytes(out[start:])
+                else:
+                    seen.add(i)
+            return
+        n = len(v)
+        extend(_ARRAYS[n] if n < 24 else _head(4, n))
+        for x in v:
             t = type(x)
-            if t is str or t is bool or x is None:
-                out[k] = x
+            if t is dict or t is list:
+                walk(x)
+            elif t is str:
+                extend(text.get(x) or _text(x))
             elif t is int:
-                if not _LO <= x < _HI:
-                    raise _Slow
-                out[k] = x
-            elif t is dict or t is list:
-                out[k] = _copy(x, strip, allow_bytes)
-            elif t is bytes and allow_bytes:
-                out[k] = x
+                extend(ints.get(x) or _int(x))
             else:
-                raise _Slow
-        return out
-    out = []
-    append = out.append
-    for x in v:
-        t = type(x)
-        if t is str or t is bool or x is None:
-            append(x)
-        elif t is int:
-            if not _LO <= x < _HI:
-                raise _Slow
-            append(x)
-        elif t is dict or t is list:
-            append(_copy(x, strip, allow_bytes))
-        elif t is bytes and allow_bytes:
-            append(x)
-        else:
-            raise _Slow
-    return out
+                extend(scalar(x, t))
+
+    walk(value)
+    return bytes(out)
 
 
 def _encode(value: Any, strip: bool, allow_bytes: bool) -> bytes:
     if type(value) is dict or type(value) is list:
         try:
-            # Maps are in canonical order already: cbor2 keeps that order, and
-            # its integer heads are always the shortest.
-            return cbor2.dumps(_copy(value, strip, allow_bytes))
-        except (_Slow, RecursionError):
+            return _fast(value, strip, allow_bytes)
+        except (_Slow, RecursionError, UnicodeEncodeError):
             pass
     if strip:
         value = strip_locs(value)

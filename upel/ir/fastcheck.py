@@ -94,6 +94,7 @@ def compile_schema(root: dict) -> Check:
     """The schema `root` (with its `$defs`) as a function instance -> bool."""
     compiled: dict[str, Check] = {}
     building: set[str] = set()
+    memos: list[set[int]] = []  # see _by_identity
     raw_defs = root.get("$defs", {})
 
     def ref(target: str) -> Check:
@@ -108,6 +109,8 @@ def compile_schema(root: dict) -> Check:
         building.add(name)
         compiled[name] = build(raw_defs[name])
         building.discard(name)
+        if name == "type" or name.startswith("type_"):
+            compiled[name] = _by_identity(compiled[name], memos)
         return compiled[name]
 
     def build(s: Any) -> Check:
@@ -152,7 +155,44 @@ def compile_schema(root: dict) -> Check:
             checks.append(lambda x: then(x) if cond(x) else other(x))
         return _conjunction(checks)
 
-    return build(root)
+    top = build(root)
+
+    def check(x: Any) -> bool:
+        try:
+            return top(x)
+        finally:
+            for m in memos:  # identities mean nothing once the call returns
+                m.clear()
+
+    return check
+
+
+def _by_identity(f: Check, memos: list[set[int]]) -> Check:
+    """`f`, answering again for a dict it accepted earlier in the same call.
+
+    The lowering shares one dict per type among every node of that type
+    (upel.check.types.TypeTable.to_ir), so a document holds a few hundred
+    distinct type dicts behind hundreds of thousands of references. Within
+    one call the document is not changed and all its objects stay alive, so
+    an accepted dict's identity stands for its content; the memo is cleared
+    when the top-level call returns. Only acceptances are remembered, so
+    this is never looser than `f`.
+    """
+    ok: set[int] = set()
+    memos.append(ok)
+
+    def check(x: Any) -> bool:
+        if type(x) is not dict:
+            return f(x)
+        i = id(x)
+        if i in ok:
+            return True
+        if f(x):
+            ok.add(i)
+            return True
+        return False
+
+    return check
 
 
 def _both(a: Check, b: Check) -> Check:

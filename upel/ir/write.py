@@ -52,7 +52,26 @@ _INDENTS = ["\n" + " " * n for n in range(256)]
 _FLUSH = 1 << 16
 
 
+# (a map's keys, its level) -> the text before each value: separator, indent, key, ": ".
+_PREFIXES: dict[tuple, tuple[str, ...]] = {}
+
+
+def _prefixes(keys: tuple, level: int) -> tuple[str, ...]:
+    for k in keys:
+        if type(k) is not str:
+            raise _NotPlain  # json.dumps converts such keys; leave that to it
+    if len(_PREFIXES) > 4096:
+        _PREFIXES.clear()
+    inner = _INDENTS[level + 1]
+    out = _PREFIXES[(keys, level)] = tuple(
+        ("{" if i == 0 else ",") + inner + _encode_str(k) + ": " for i, k in enumerate(keys))
+    return out
+
+
 def _render(o, parts: list[str], level: int, done: list[bytes]) -> None:
+    """Append `o`'s text at indent `level`. A map's keys, separators and
+    indents come from `_PREFIXES` (one piece per member instead of four), and
+    its scalar values are written inline rather than by a call each."""
     if isinstance(o, str):
         parts.append(_encode_str(o))
     elif o is None:
@@ -69,17 +88,19 @@ def _render(o, parts: list[str], level: int, done: list[bytes]) -> None:
             return
         if level + 1 >= len(_INDENTS):
             raise _NotPlain
-        inner = _INDENTS[level + 1]
-        sep = "{"
-        for k, v in o.items():
-            if not isinstance(k, str):
-                raise _NotPlain  # json.dumps converts such keys; leave that to it
-            parts.append(sep)
-            parts.append(inner)
-            parts.append(_encode_str(k))
-            parts.append(": ")
-            _render(v, parts, level + 1, done)
-            sep = ","
+        keys = tuple(o)
+        prefixes = _PREFIXES.get((keys, level)) or _prefixes(keys, level)
+        for prefix, v in zip(prefixes, o.values()):
+            parts.append(prefix)
+            t = type(v)
+            if t is str:
+                parts.append(_encode_str(v))
+            elif t is int:
+                parts.append(int.__repr__(v))
+            elif t is bool:
+                parts.append("true" if v else "false")
+            else:
+                _render(v, parts, level + 1, done)
         parts.append(_INDENTS[level])
         parts.append("}")
     elif isinstance(o, (list, tuple)):
@@ -89,12 +110,12 @@ def _render(o, parts: list[str], level: int, done: list[bytes]) -> None:
         if level + 1 >= len(_INDENTS):
             raise _NotPlain
         inner = _INDENTS[level + 1]
-        sep = "["
+        sep = "[" + inner
+        comma = "," + inner
         for v in o:
             parts.append(sep)
-            parts.append(inner)
             _render(v, parts, level + 1, done)
-            sep = ","
+            sep = comma
             if len(parts) > _FLUSH:
                 done.append("".join(parts).encode("utf-8"))
                 parts.clear()
