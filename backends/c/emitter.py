@@ -27,7 +27,11 @@ Shape of the generated C (C11, no dynamic allocation, no undefined behaviour):
   (`UPEL_TRY`, `return UPEL_INDEX;` ...), so the first error wins. `if`,
   `match`, blocks, `and`/`or` and `fold` become statements. Checked,
   wrapping and saturating arithmetic, shifts and casts go through the
-  helpers of `upel_rt.h`, which know the value set [lo, hi] and the width.
+  helpers of `upel_rt.h`, which know the value set [lo, hi] and the width;
+  a checked operation that upel/codegen/facts.py proves cannot fail (its
+  exact result is in the value set on every path) is the plain C operator
+  instead (docs/backends.md, "Checks that cannot fail"; WP with RTE proves
+  the plain operation from the same path conditions).
 - Contracts. `requires` are checked on entry, in order (false -> 5). The
   requires/ensures are also stated in ACSL on each prototype (as
   implications on the returned status, since the functions are total);
@@ -48,6 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from upel.codegen.facts import safe_ops
 from upel.ir.encoding import ir_digest, package_digest
 from upel.ir.model import IRIndex, int_bounds
 from upel.ir.pretty import show_expr
@@ -61,6 +66,8 @@ BUILTIN_STATUS = {
 STORAGE_BITS = (8, 16, 32, 64)
 CMP_SYM = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 CHECKED = {"add", "sub", "mul", "div", "rem"}
+# checked operations facts.py may prove safe: C's `/` and `%` truncate toward zero like UPEL's
+PLAIN = {"add": "+", "sub": "-", "mul": "*", "div": "/", "rem": "%"}
 WRAPPING = {"add_wrap", "sub_wrap", "mul_wrap"}
 SATURATING = {"add_sat", "sub_sat", "mul_sat"}
 BITWISE = {"band": "&", "bor": "|", "bxor": "^"}
@@ -344,6 +351,7 @@ class Emitter:
     def __init__(self, doc: dict) -> None:
         self.doc = doc
         self.ix = IRIndex(doc)
+        self.summaries: dict = {}  # upel.codegen.facts: callee result ranges, shared by all functions
         self.digest = ir_digest(doc)
         self.root = self.ix.root
         g = Namer(("harness", "upel_rt") + HARNESS_NAMES)
@@ -685,6 +693,8 @@ class FnEmitter:
         self.namer = Namer(outer=em.globals)
         self.out = self.namer.fresh("out")
         self.env: dict[str, Atom] = {}
+        # checked operations that cannot fail on any path (upel/codegen/facts.py): plain C
+        self.safe = safe_ops(em.ix, fn, em.summaries)
         self.lines: list = []
         self.dead = False
         self.params = []
@@ -803,6 +813,8 @@ class FnEmitter:
             return Atom(f"({negate(a)})", neg=a.c)
         sc = self.em.scalar(t)
         if op == "neg":
+            if id(e) in self.safe:
+                return self.plain(sc, f"-{paren(a.c)}", None if a.value is None else -a.value)
             return self.checked("neg", t, [a.c], hint)
         if sc.signed:
             return self.define(t, f"({sc.base})upel_bnot_s({bare(a.c)})", hint)
@@ -826,6 +838,15 @@ class FnEmitter:
         if self.em.scalar(x["t"]).width + k > sc.hi:
             return None
         return x, k % 2 == 1
+
+    @staticmethod
+    def plain(sc: Scalar, text: str, value: Any) -> Atom:
+        """A checked operation that cannot fail (upel/codegen/facts.py proved its exact
+        result in the type's value set), as plain C: no wrap, no signed overflow (operands
+        narrower than int are promoted to int, and the result converted back)."""
+        if sc.bits < 32:
+            text = f"({sc.base})({text})"
+        return Atom(f"({text})", value)
 
     def checked(self, op: str, t: dict, args: list[str], hint: str | None) -> Atom:
         sc = self.em.scalar(t)
@@ -863,6 +884,12 @@ class FnEmitter:
             return self.compare(op, e["a"]["t"], a, b)
         sc = self.em.scalar(t)
         if op in CHECKED:
+            if op in PLAIN and id(e) in self.safe:
+                value = None
+                if a.value is not None and b.value is not None:
+                    value = {"add": a.value + b.value, "sub": a.value - b.value,
+                             "mul": a.value * b.value}.get(op)
+                return self.plain(sc, f"{paren(a.c)} {PLAIN[op]} {paren(b.c)}", value)
             return self.checked(op, t, [a.c, b.c], hint)
         if op in WRAPPING:
             return self.define(t, f"({sc.base})upel_{op}_{sc.core}({bare(a.c)}, {bare(b.c)}, {sc.width})", hint)
@@ -976,6 +1003,10 @@ class FnEmitter:
             sc = em.scalar(t)
             return self.define(t, f"({sc.base})upel_{name}_{sc.core}({bare(args[0].c)}, {bare(args[1].c)})", hint)
         if name == "abs":
+            sc = em.scalar(t)
+            if id(e) in self.safe and sc.signed:  # (unsigned: gcc's -Wtype-limits on `x < 0`)
+                x = paren(args[0].c)
+                return self.plain(sc, f"{x} < 0 ? -{x} : {x}", None)
             return self.checked("abs", t, [args[0].c], hint)
         src = em.scalar(e["args"][0]["t"])
         bits = f"(uint64_t){paren(args[0].c)}"

@@ -20,6 +20,11 @@ that are records or arrays of more than 16 bytes are taken as `&T` (see
 Expressions are emitted as Rust expressions: Rust evaluates call arguments,
 operands, struct-literal fields and array elements left to right, and `?`
 ends the call at the first error, which is exactly UPEL's evaluation order.
+Checked arithmetic goes through `rt::` helpers, except where
+upel/codegen/facts.py proves that it cannot fail: then it is the plain
+operator (`a + b`, `x.abs()`), which can neither panic nor wrap
+(docs/backends.md, "Checks that cannot fail"). An index whose type's value
+set lies inside the array is a plain place `a[i as usize]`.
 Three things are taken care of here so that `rustc -D warnings` stays quiet
 without blanket allows:
   * divergence: an operand that always raises makes the rest of its node
@@ -39,8 +44,9 @@ import json
 import unicodedata
 from dataclasses import dataclass
 
+from upel.codegen.facts import safe_ops
 from upel.interp.intops import BUILTIN_ERROR_NAMES
-from upel.ir.encoding import ir_digest, package_digest
+from upel.ir.encoding import package_digest
 from upel.ir.model import IRIndex, int_bounds
 
 # ---- names -------------------------------------------------------------------------
@@ -233,6 +239,7 @@ class Names:
 
     def __init__(self, doc: dict) -> None:
         self.ix = IRIndex(doc)
+        self.summaries: dict = {}  # upel.codegen.facts: callee result ranges, shared by all functions
         self.modules: dict[str, str] = {}
         self.items: dict[str, str] = {}  # qname -> ident within its module
         self.pkg_of: dict[str, str] = {}  # qname -> package name
@@ -383,6 +390,8 @@ class Module:
 
 _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _BIT = {"band": ("&", P_BAND), "bor": ("|", P_BOR), "bxor": ("^", P_BXOR)}
+# Rust's `/` and `%` truncate toward zero like UPEL's
+_PLAIN = {"add": ("+", P_ADD), "sub": ("-", P_ADD), "mul": ("*", P_MUL), "div": ("/", P_MUL), "rem": ("%", P_MUL)}
 
 
 class FnEmitter:
@@ -395,6 +404,8 @@ class FnEmitter:
         self.taken = _Layered(mod.names.taken[mod.pkg], {"Some", "None", "Ok", "Err"})
         self.locals: dict[str, str] = {}
         self._div: dict[int, bool] = {}
+        # checked operations that cannot fail on any path (upel/codegen/facts.py): plain Rust
+        self.safe = safe_ops(self.ix, fn, mod.names.summaries)
         # parameters passed as `&T` (the spec forbids shadowing, so a name
         # means the parameter throughout the function)
         self.ref_params = {p["name"] for p in fn["params"] if mod.by_ref(p["type"])}
@@ -491,6 +502,9 @@ class FnEmitter:
                        a.bare_struct and a.prec >= P_UNARY)
         r = self.raw(a, t)
         if op == "neg":
+            if id(e) in self.safe and self.info(t).signed:
+                # cannot overflow (facts.py), so `-` never panics nor wraps (unsigned: keep the call)
+                return self.wrap(f"-{self.par(r, P_UNARY)}", P_UNARY, t, a)
             if self.bounded(t):
                 call = f"{self.rt('neg_in')}({r.code}, {self.bounds(t)})"
             else:
@@ -532,6 +546,11 @@ class FnEmitter:
             if op in ("shl", "shr"):
                 return self.wrap(f"{self.rt(op)}({ra.code}, {rb.code}, {i.width})", P_ATOM, t, a, b)
             # checked: add sub mul div rem
+            if op in _PLAIN and id(e) in self.safe:
+                # the exact result is in t's value set (facts.py): the plain operator
+                # neither panics (debug) nor wraps (release)
+                sym, p = _PLAIN[op]
+                return self.wrap(f"{self.par(ra, p)} {sym} {self.par(rb, p + 1)}", p, t, a, b)
             if self.bounded(t):
                 call = f"{self.rt(op + '_in')}({ra.code}, {rb.code}, {self.bounds(t)})"
             else:
@@ -625,6 +644,8 @@ class FnEmitter:
         at = e["args"][0]["t"]
         x = self.raw(args[0], at)
         if name == "abs":
+            if id(e) in self.safe and self.info(t).signed:
+                return self.wrap(f"{self.par(x, P_ATOM)}.abs()", P_ATOM, t, *args)
             if self.bounded(t):
                 call = f"{self.rt('abs_in')}({x.code}, {self.bounds(t)})"
             else:
@@ -724,6 +745,12 @@ class FnEmitter:
         if d:
             return d
         ri = self.raw(i, e["i"]["t"])
+        ii = self.info(e["i"]["t"])
+        if 0 <= ii.lo and ii.hi < e["a"]["t"]["len"]:
+            # every value of the index type is in bounds (as in the C backend): a place,
+            # read in place (a field of it copies only the field); `[]` cannot panic
+            return Out(f"{self.par(a, P_ATOM)}[{self.par(ri, P_AS)} as usize]", P_ATOM, _refs(a, i), False,
+                       a.raises or i.raises)
         arr = a.ref_of or f"&{self.par(a, P_UNARY)}"
         call = f"{self.rt('at')}({arr}, {ri.code})"
         return Out(call + "?", P_ATOM, _refs(a, i), False, True, res=call)

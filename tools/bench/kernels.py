@@ -10,12 +10,19 @@ prints ns for the timed loop and a checksum over every result and error
 code; the generated and hand-written checksums must be equal (and the
 checksum over the first PREFIX operations must agree across languages),
 otherwise the row is marked MISMATCH and the harness fails.
+
+While working on one kernel, run it alone (fewer runs, optional cachegrind
+count of instructions per operation, which does not depend on the machine's
+load):
+
+    python -m tools.bench.kernels --kernels ledger --langs c,rust --n 2000000 --runs 3 --irefs
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,14 +143,27 @@ def measure_pair(row: Row, gen_cmd: list[str], hand_cmd: list[str], prefix: int,
             row.prefix.add(pre)
 
 
+def select(names: list[str] | None) -> tuple[Kernel, ...]:
+    """The kernels called `names` (all of them for None); BenchError on an unknown name."""
+    if not names:
+        return ALL
+    known = {k.name: k for k in ALL}
+    bad = [n for n in names if n not in known]
+    if bad:
+        raise BenchError(f"unknown kernel(s) {bad}; choose from {', '.join(known)}")
+    return tuple(k for k in ALL if k.name in names)
+
+
 def bench(langs: list[str], n: int, n_py: int, runs: int, runs_py: int, tmp: Path,
-          log=lambda s: print(s, file=sys.stderr)) -> list[Row]:
-    """Builds and runs every kernel pair; returns one Row per (kernel, language)."""
+          log=lambda s: print(s, file=sys.stderr), only: list[str] | None = None) -> list[Row]:
+    """Builds and runs every kernel pair (or those named in `only`); returns one Row per
+    (kernel, language)."""
+    kernels = select(only)
     gen = generate(tmp)
     prefix = min(n, n_py)
     rows: list[Row] = []
     builders = {"c": build_c, "rust": build_rust, "python": build_python}
-    for k in ALL:
+    for k in kernels:
         for lang in langs:
             g, h = builders[lang](gen, tmp, k)
             nn = n_py if lang == "python" else n
@@ -154,7 +174,7 @@ def bench(langs: list[str], n: int, n_py: int, runs: int, runs_py: int, tmp: Pat
             log(f"  {k.name:9} {lang:6} gen {row.gen:9.2f} ns/op  hand {row.hand:9.2f} ns/op  "
                 f"ratio {row.ratio:5.2f}  {status}")
     # the first `prefix` operations are the same inputs in every language
-    for k in ALL:
+    for k in kernels:
         pres = set().union(*(r.prefix for r in rows if r.kernel == k.name))
         if len(pres) > 1:
             for r in rows:
@@ -202,3 +222,52 @@ def asm_excerpt_rust(tmp: Path) -> str:
             if ln.strip() == "retq" or ln.strip() == "ret":
                 break
     return "\n".join(out)
+
+
+def irefs_per_op(cmd: list[str], n: int) -> float:
+    """Instructions per operation under cachegrind: (Ir(2n) - Ir(n)) / n, so that
+    building the inputs and starting the process cancel out."""
+    def ir(count: int) -> int:
+        p = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                            *cmd, str(count), str(min(count, 1000))],
+                           capture_output=True, text=True, timeout=900, check=False)
+        out = p.stderr  # valgrind reports on stderr
+        m = re.search(r"I\s+refs:\s+([\d,]+)", out)
+        if not m:
+            raise BenchError(f"cachegrind printed no I refs for {cmd}")
+        return int(m.group(1).replace(",", ""))
+    return (ir(2 * n) - ir(n)) / n
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import tempfile
+    ap = argparse.ArgumentParser(prog="python -m tools.bench.kernels",
+                                 description="Run some kernels alone (see the module docstring).")
+    ap.add_argument("--kernels", default="", help="comma-separated: " + ", ".join(k.name for k in ALL))
+    ap.add_argument("--langs", default="c,rust", help="comma-separated subset of c, rust, python")
+    ap.add_argument("--n", type=int, default=2_000_000, help="operations per run (C, Rust)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--irefs", action="store_true", help="also count instructions per operation (cachegrind)")
+    args = ap.parse_args(argv)
+    langs = [x for x in args.langs.split(",") if x]
+    only = [x for x in args.kernels.split(",") if x] or None
+    try:
+        with tempfile.TemporaryDirectory(prefix="upel-kernels-") as t:
+            tmp = Path(t)
+            rows = bench(langs, args.n, min(args.n, 20_000), args.runs, 1, tmp, only=only)
+            if args.irefs:
+                for k in select(only):
+                    for lang in (x for x in langs if x != "python"):
+                        g, h = {"c": build_c, "rust": build_rust}[lang](tmp / "gen", tmp, k)
+                        gi, hi = irefs_per_op(g, 100_000), irefs_per_op(h, 100_000)
+                        print(f"  {k.name:9} {lang:6} instructions/op: gen {gi:7.1f}  hand {hi:7.1f}  "
+                              f"ratio {gi / hi:5.2f}", file=sys.stderr)
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0 if all(r.match for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -55,19 +55,14 @@ static inline upel_status golden_arith_mix_impl(uint8_t a, int16_t b, uint8_t s,
 {
     uint8_t w = (uint8_t)upel_add_wrap_u(a, (uint8_t)200U, 8);
     int16_t x = (int16_t)upel_sub_sat_s(b, (int16_t)1, INT16_MIN, INT16_MAX);
-    int32_t t1 = 0;
-    UPEL_TRY(upel_mul_i32((int32_t)x, (int32_t)3, INT32_MIN, INT32_MAX, &t1));
-    int32_t y = 0;
-    UPEL_TRY(upel_add_i32(t1, (int32_t)w, INT32_MIN, INT32_MAX, &y));
+    int32_t y = (((int32_t)x) * ((int32_t)3)) + ((int32_t)w);
     int8_t z = INT8_MIN;
-    int32_t t2 = (int32_t)upel_shl_s(y, (uint64_t)s, 32);
-    int32_t t3 = (int32_t)upel_shr_s(t2, 1u, 32);
-    int32_t t4 = 0;
-    UPEL_TRY(upel_add_i32(t3, (int32_t)z, INT32_MIN, INT32_MAX, &t4));
-    uint8_t t5 = (uint8_t)upel_bits((uint64_t)a, 7, 4);
-    int32_t t6 = 0;
-    UPEL_TRY(upel_add_i32(t4, (int32_t)t5, INT32_MIN, INT32_MAX, &t6));
-    *out = t6;
+    int32_t t1 = (int32_t)upel_shl_s(y, (uint64_t)s, 32);
+    int32_t t2 = (int32_t)upel_shr_s(t1, 1u, 32);
+    int32_t t3 = 0;
+    UPEL_TRY(upel_add_i32(t2, (int32_t)z, INT32_MIN, INT32_MAX, &t3));
+    uint8_t t4 = (uint8_t)upel_bits((uint64_t)a, 7, 4);
+    *out = t3 + ((int32_t)t4);
     return UPEL_OK;
 }
 

@@ -127,15 +127,13 @@ static inline upel_status golden_data_arm_impl(const golden_data_Cell *c, uint8_
     uint8_t total = acc;
     golden_data_Cell t2 = *c;
     t2.mode = m;
-    uint16_t t3 = 0;
-    UPEL_TRY(upel_add_u16((*c).count, (uint16_t)total, ((uint16_t)0U), UINT16_MAX, &t3));
-    t2.count = t3;
+    t2.count = (uint16_t)(((*c).count) + ((uint16_t)total));
     if (slot >= 3u) {
         return UPEL_INDEX;
     }
-    upel_arr3_bool t4 = (*c).flags;
-    t4.v[slot] = true;
-    t2.flags = t4;
+    upel_arr3_bool t3 = (*c).flags;
+    t3.v[slot] = true;
+    t2.flags = t3;
     *out = t2;
     return UPEL_OK;
 }

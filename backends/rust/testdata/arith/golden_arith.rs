@@ -30,9 +30,9 @@ impl Pct {
 pub fn mix(a: u8, b: i16, s: u8) -> Result<i32, Error> {
     let w: u8 = a.wrapping_add(200u8);
     let x: i16 = b.saturating_sub(1i16);
-    let y: i32 = rt::add(rt::mul(x as i32, 3i32)?, w as i32)?;
+    let y: i32 = x as i32 * 3i32 + w as i32;
     let z: i8 = -128i8;
-    rt::add(rt::add(rt::shr(rt::shl(y, s, 32), 1u8, 32), z as i32)?, rt::bits(a, 7, 4) as u8 as i32)
+    Ok(rt::add(rt::shr(rt::shl(y, s, 32), 1u8, 32), z as i32)? + rt::bits(a, 7, 4) as u8 as i32)
 }
 
 pub fn div_rem(a: i8, b: i8) -> Result<i8, Error> {

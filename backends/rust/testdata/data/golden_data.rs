@@ -74,11 +74,7 @@ pub fn arm(c: Cell, slot: u8) -> Result<Cell, Error> {
         }
         acc
     };
-    Ok(Cell {
-        mode: m,
-        count: rt::add(c.count, total as u16)?,
-        flags: rt::with(c.flags, slot, true)?,
-    })
+    Ok(Cell { mode: m, count: c.count + total as u16, flags: rt::with(c.flags, slot, true)? })
 }
 
 pub fn mode_of(x: u8) -> Result<Mode, Error> {

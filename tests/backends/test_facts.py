@@ -1,0 +1,164 @@
+"""upel/codegen/facts.py: which checked operations the backends may emit plainly.
+
+Each case is a small function and the verdicts for its checked add/sub/mul/
+div/rem/neg/abs nodes in pre-order (an operation before its operands, conditions before branches) (True = cannot fail, False = the check must stay). The
+"must stay" cases are the ones an over-eager analysis would get wrong:
+off-by-one guards, facts of one branch leaking into the other, a disjunction
+that does not bound the sum, a fold whose accumulator grows too far.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import front
+
+from upel.codegen.facts import Lin, le, prove, safe_ops
+from upel.ir.model import IRIndex
+
+HEAD = """package t.f version "1.0.0";
+error E { bad = 16 }
+type Small = u16 in 0..=1000;
+type Wide = i64;
+record Acct { balance: i64, floor: i64 }
+"""
+
+CASES = {
+    # the ledger's apply_leg shape: both bounds guarded, so old + delta (twice) is safe
+    "guarded_add": ("""fn f(old: i64, delta: i64) -> i64 raises E {
+  if delta > 0 and old > 9_223_372_036_854_775_807 - delta { raise E.bad }
+  else if delta < 0 and old < -9_223_372_036_854_775_808 - delta { raise E.bad }
+  else if old + delta < 0 { raise E.bad }
+  else { old + delta }
+}""", [True, True, True, True]),
+    # only the upper bound is guarded: the add can still go below i64::MIN
+    "half_guarded_add": ("""fn f(old: i64, delta: i64) -> i64 raises E, overflow {
+  if delta > 0 and old > 9_223_372_036_854_775_807 - delta { raise E.bad } else { old + delta }
+}""", [True, False]),
+    # MIN - d under d > 0 overflows (the guard must be on the right side)
+    "wrong_side": ("""fn f(d: i64) -> i64 raises overflow {
+  if d > 0 { -9_223_372_036_854_775_808 - d } else { 0 }
+}""", [False]),
+    "neg_after_raise": ("""fn f(x: i64) -> i64 raises E {
+  if x <= 0 { raise E.bad } else { -x }
+}""", [True]),
+    "neg_unguarded": ("""fn f(x: i64) -> i64 raises overflow { -x }""", [False]),
+    # x >= -MAX is not enough... it is: -(-MAX) = MAX. But x >= MIN is not.
+    "neg_boundary": ("""fn f(x: i64) -> i64 raises E {
+  if x < -9_223_372_036_854_775_807 { raise E.bad } else { -x }
+}""", [True]),
+    "off_by_one_ok": ("""fn f(x: u8) -> u8 raises E {
+  if x > 254 { raise E.bad } else { x + 1 }
+}""", [True]),
+    "off_by_one_bad": ("""fn f(x: u8) -> u8 raises E, overflow {
+  if x > 255 { raise E.bad } else { x + 1 }
+}""", [False]),
+    # facts of the then branch do not hold after the if
+    "no_leak": ("""fn f(x: i8) -> i8 raises overflow {
+  let y: i8 = if x < 0 { 1 } else { 2 };
+  x + y
+}""", [False]),
+    # not (a > 0 or b > 100) bounds a + b above only
+    "or_upper_only": ("""fn f(a: i8, b: i8) -> i8 raises E, overflow {
+  if a > 0 or b > 100 { raise E.bad } else { a + b }
+}""", [False]),
+    "or_both": ("""fn f(a: i8, b: i8) -> i8 raises E {
+  if a < 0 or b < 0 or a > 100 or b > 27 { raise E.bad } else { a + b }
+}""", [True]),
+    "requires": ("""fn f(x: u8) -> u8 requires x < 200 { x + 1 }""", [True]),
+    # ranged types: 1000 * 1000 fits a u32 (inner), 1000 * 1000 * 65535 does not (outer)
+    "mul_ranges": ("""fn f(a: Small, b: Small, c: u16) -> u32 raises overflow {
+  (a as u32) * (b as u32) * (c as u32)
+}""", [False, True]),
+    # a result range bounded by the type: Small + Small may exceed 1000
+    "newtype_range": ("""fn f(a: Small, b: Small) -> Small raises overflow { a + b }""", [False]),
+    # a fold of 4 adds of values in 0..=10^15 cannot overflow; of 16 values up to 2^60 it can
+    "fold_small": ("""fn g(x: i64) -> i64 raises E {
+  if x < 0 or x > 1_000_000_000_000_000 { raise E.bad } else { x }
+}
+fn f(a: [i64; 4]) -> i64 raises E {
+  fold i in 0..4 with acc: i64 = 0 { acc + g(a[i]) }
+}""", [True]),
+    "fold_grows": ("""fn g(x: i64) -> i64 raises E {
+  if x < 0 or x > 1_152_921_504_606_846_976 { raise E.bad } else { x }
+}
+fn f(a: [i64; 16]) -> i64 raises E, overflow {
+  fold i in 0..16 with acc: i64 = 0 { acc + g(a[i]) }
+}""", [False]),
+    # a callee's result range comes from its body, not from its ensures
+    "ensures_not_trusted": ("""fn g(x: i64) -> i64 ensures result < 10 { x }
+fn f(x: i64) -> i64 raises overflow { g(x) + 1 }""", [False]),
+    # a divisor known >= 1: no division by zero, no MIN / -1, |n % d| < d
+    "div_requires": ("""fn f(n: i64, d: i64) -> i64 requires d > 0 { n / d }""", [True]),
+    "div_unguarded": ("""fn f(n: i64, d: i64) -> i64 raises div_by_zero, overflow { n / d }""", [False]),
+    "div_minus_one": ("""fn f(n: i64, d: i64) -> i64 raises E, div_by_zero, overflow {
+  if d == 0 { raise E.bad } else { n / d }
+}""", [False]),
+    "rem_abs_mul": ("""fn f(n: i64, d: i64) -> i64 raises E {
+  if d < 1 or d > 1000 { raise E.bad } else { abs(n % d) * 2 }
+}""", [True, True, True]),
+    "abs_unguarded": ("""fn f(n: i64) -> i64 raises overflow { abs(n) }""", [False]),
+    # a record field read twice is the same value
+    "record_field": ("""fn f(a: Acct) -> i64 raises E {
+  if a.balance > 100 or a.balance < 0 { raise E.bad } else { a.balance * 3 }
+}""", [True]),
+}
+
+
+def _ops(e, out):
+    if isinstance(e, dict):
+        if ((e.get("k") == "bin" and e.get("op") in ("add", "sub", "mul", "div", "rem"))
+                or (e.get("k") == "un" and e.get("op") == "neg") or (e.get("k") == "builtin" and e.get("name") == "abs")):
+            out.append(e)
+        for key in ("a", "b", "c", "then", "else", "e", "i", "v", "init", "body", "result", "args", "elems",
+                    "fields", "lets", "arms"):
+            if key in e:
+                _ops(e[key], out)
+    elif isinstance(e, list):
+        for x in e:
+            _ops(x, out)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_verdicts(name, tmp_path):
+    text, expected = CASES[name]
+    p = tmp_path / "t.upel"
+    p.write_text(HEAD + text + "\n", encoding="utf-8")
+    sink, program, docs = front([p])
+    assert not sink.has_errors, [f"{d.code}: {d.message}" for d in sink.items]
+    doc = docs[program.roots[0]]
+    ix = IRIndex(doc)
+    fn = ix.functions["t.f.f"]
+    safe = safe_ops(ix, fn)
+    ops = _ops(fn["body"], [])
+    assert [id(o) in safe for o in ops] == expected
+
+
+def test_prover_needs_the_split():
+    # x + y <= 10 from (y <= 0 or x + y <= 10) and x <= 10: only by cases
+    x, y = Lin.of("x"), Lin.of("y")
+    ranges = {"x": (-100, 100), "y": (-100, 100)}
+    goal = le(x.add(y), Lin.of(10))
+    facts = ((le(y, Lin.of(0)), le(x.add(y), Lin.of(10))), (le(x, Lin.of(10)),))
+    assert prove(goal, facts, ranges)
+    assert not prove(goal, facts[:1], ranges)  # without x <= 10 the first case fails
+    assert not prove(goal, (), ranges)
+
+
+def test_deterministic():
+    # same IR, same decisions (the emitters' output depends on them)
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "specs"
+    sink, program, docs = front([root / "fintech"])
+    assert not sink.has_errors
+    runs = []
+    for _ in range(2):
+        got = []
+        for r in program.roots:
+            ix = IRIndex(docs[r])
+            for q, fn in sorted(ix.functions.items()):
+                safe = safe_ops(ix, fn)
+                got.append((q, [id(o) in safe for o in _ops(fn["body"], [])]))
+        runs.append(got)
+    assert runs[0] == runs[1]
+    assert any(any(v) for _, v in runs[0]) and any(not all(v) for _, v in runs[0])
