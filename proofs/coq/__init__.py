@@ -46,10 +46,12 @@ def module_name(root: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def write_model(doc: dict, dest: Path) -> tuple[str, list[LemmaSpec], dict[str, str]]:
-    """Write the definitions file and the lemma files; (module, specs, {file: text})."""
+def write_model(doc: dict, dest: Path, packages: frozenset[str] | None = None
+                ) -> tuple[str, list[LemmaSpec], dict[str, str]]:
+    """Write the definitions file and the lemma files of `packages` (all if None);
+    (module, specs, {file: text})."""
     m = Model(doc)
-    specs = lemma_specs(doc, m)
+    specs = lemma_specs(doc, m, packages)
     module = module_name(doc["root"])
     defs = emit_document(doc) + "\n(* ==== obligations as checks ==== *)\n" + \
         "\n".join(s.check_def for s in specs) + "\n"
@@ -72,7 +74,7 @@ def _message(text: str, limit: int = 1200) -> str:
 def verify(ctx: VerifyContext) -> list[Evidence]:
     version = tools()["coqc"]
     wd = ctx.workdir / "coq"
-    module, specs, _files = write_model(ctx.doc, wd)
+    module, specs, _files = write_model(ctx.doc, wd, ctx.packages)
     defs = f"{module}.v"
     base_inputs = {defs: sha256_file(wd / defs), "ir": ctx.ir_digest}
     ctx.progress(f"coq: compiling the model {defs} ({len(specs)} obligations)")

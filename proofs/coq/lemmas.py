@@ -139,10 +139,14 @@ def check_definition(m: Model, ob: Obligation, name: str) -> str:
             f"  | Err _ => true\n  end.")
 
 
-def lemma_specs(doc: dict, m: Model | None = None) -> list[LemmaSpec]:
+def lemma_specs(doc: dict, m: Model | None = None, packages: frozenset[str] | None = None) -> list[LemmaSpec]:
+    """One lemma per obligation, of `packages` only if given (the packages the run proves).
+    Lemmas are numbered over the whole document, so a lemma keeps its name in any scope."""
     m = m or Model(doc)
     out = []
     for n, ob in enumerate(obligations(doc)):
+        if packages is not None and ob.subject.rpartition(".")[0] not in packages:
+            continue
         item = m.ix.properties.get(ob.subject) or m.ix.functions[ob.subject]
         leaves: list[Leaf] = []
         args = []
@@ -208,12 +212,12 @@ def reflection_proof(s: LemmaSpec) -> str:
 
 def symbolic_proof(s: LemmaSpec, unfold: list[str]) -> str:
     names = " ".join([s.check] + unfold)
-    # One tactic sequence (`;`): every goal left by the enum case split gets the
-    # whole script, and the lemma fails if any branch is not closed.
-    return (f"  intros; upel_hyps;\n"
+    # One tactic sequence (`;`): every branch left by the case analysis gets
+    # the leaf script, and the lemma fails if any branch is not closed.
+    return (f"  intros; upel_members; upel_hyps;\n"
             f"  cbv beta iota zeta delta [{names}];\n"
             f"  upel_split;\n"
-            f"  upel_arith.")
+            f"  upel_leaf.")
 
 
 def unfold_names(doc: dict) -> list[str]:

@@ -186,11 +186,62 @@ Ltac upel_hyps :=
   | H : False |- _ => contradiction
   end; subst.
 
+(* Enum inputs: `In x [members]` is kept whole while the branches are split,
+   as `member x l` (which upel_hyps does not decompose), with the bounds
+   min <= x <= max for lia. Splitting it up front multiplies every later
+   case analysis by the number of members, mostly for nothing (a record's
+   currency that is only copied); the leaves that need the member values
+   get them in upel_leaf. *)
+Definition member (x : Z) (l : list Z) : Prop := In x l.
+
+Lemma member_range : forall x l lo hi,
+  lall (fun v => (lo <=? v) && (v <=? hi)) l = true -> In x l -> lo <= x <= hi.
+Proof.
+  intros x l lo hi H Hx. pose proof (lall_ok _ _ _ H x Hx) as E; cbv beta in E.
+  apply andb_prop in E; destruct E as [E1 E2].
+  split; [apply Z.leb_le | apply Z.leb_le]; assumption.
+Qed.
+
+Ltac upel_members :=
+  repeat match goal with
+  | H : In ?x ?l |- _ =>
+      let lo := eval vm_compute in (fold_right Z.min (hd 0 l) l) in
+      let hi := eval vm_compute in (fold_right Z.max (hd 0 l) l) in
+      pose proof (member_range x l lo hi eq_refl H);
+      change (In x l) with (member x l) in H
+  end.
+
 (* A test without variables is decided by computation (no split). *)
 Ltac upel_closed c := assert_fails (idtac; match c with context [?x] => is_var x end).
 
-(* Comparisons split through their specification lemmas, which give lia the
-   arithmetic fact itself rather than a boolean equation. *)
+(* An infeasible branch is closed as soon as it appears: without this the
+   number of paths grows with every test, feasible or not. *)
+Ltac upel_prune := try (exfalso; lia).
+
+(* A comparison that lia decides from the branch's hypotheses is rewritten
+   to its value, keeping the fact; only an undecided one is split, through
+   its specification lemma (which gives lia the arithmetic fact itself, not
+   a boolean equation). Deciding first costs one lia call where splitting
+   then pruning costs two, one of them a failing (exhaustive) search; and
+   it prunes exactly as much: lia refutes the branch `x < y` iff it proves
+   `y <= x`, so the two branches of an undecided test are both feasible as
+   far as lia can tell. *)
+Ltac upel_decide c :=
+  lazymatch c with
+  | Z.ltb ?x ?y =>
+      first [ let h := fresh "h" in assert (h : x < y) by lia; rewrite (proj2 (Z.ltb_lt x y) h)
+            | let h := fresh "h" in assert (h : y <= x) by lia; rewrite (proj2 (Z.ltb_ge x y) h)
+            | destruct (Z.ltb_spec x y) ]
+  | Z.leb ?x ?y =>
+      first [ let h := fresh "h" in assert (h : x <= y) by lia; rewrite (proj2 (Z.leb_le x y) h)
+            | let h := fresh "h" in assert (h : y < x) by lia; rewrite (proj2 (Z.leb_gt x y) h)
+            | destruct (Z.leb_spec x y) ]
+  | Z.eqb ?x ?y =>
+      first [ let h := fresh "h" in assert (h : x = y) by lia; rewrite (proj2 (Z.eqb_eq x y) h)
+            | let h := fresh "h" in assert (h : x <> y) by lia; rewrite (proj2 (Z.eqb_neq x y) h)
+            | destruct (Z.eqb_spec x y) ]
+  end.
+
 Ltac upel_case c :=
   first [
     upel_closed c;
@@ -200,15 +251,11 @@ Ltac upel_case c :=
     | false => change c with false
     end
   | lazymatch c with
-    | Z.ltb ?x ?y => destruct (Z.ltb_spec x y)
-    | Z.leb ?x ?y => destruct (Z.leb_spec x y)
-    | Z.eqb ?x ?y => destruct (Z.eqb_spec x y)
-    | _ => destruct c eqn:?
+    | Z.ltb _ _ => upel_decide c
+    | Z.leb _ _ => upel_decide c
+    | Z.eqb _ _ => upel_decide c
+    | _ => destruct c eqn:?; upel_prune
     end ].
-
-(* An infeasible branch is closed as soon as it appears: without this the
-   number of paths grows with every test, feasible or not. *)
-Ltac upel_prune := try (exfalso; lia).
 
 (* An outcome is split only when it has no outcome match inside: splitting
    an outer one would hide the inner tests in an equation lia cannot read. *)
@@ -222,11 +269,42 @@ Ltac upel_split :=
     upel_divfacts;
     match goal with
     | |- context [if ?c then _ else _] =>
-        lazymatch type of c with bool => upel_case c; upel_prune end
+        lazymatch type of c with bool => upel_case c end
     | |- context [match ?m with Ok _ => _ | Err _ => _ end] =>
         upel_innermost m; destruct m eqn:?; upel_prune
     end).
 
+(* Two products with a common factor, x * y and x * z, are ordered like y
+   and z when x >= 0: a linear fact about the kept product terms, which is
+   what monotonicity proofs need and what nia otherwise finds only by
+   multiplying every pair of hypotheses (tens of seconds). *)
+Lemma mul_mono_facts : forall x y z,
+  (0 <= x -> y <= z -> x * y <= x * z) /\ (0 <= x -> z <= y -> x * z <= x * y).
+Proof. intros x y z. split; intros; apply Z.mul_le_mono_nonneg_l; assumption. Qed.
+
+Ltac upel_mulfacts :=
+  repeat match goal with
+  | _ : context [?x * ?y] |- _ =>
+      assert_fails (is_const x); assert_fails (upel_closed x);
+      match goal with
+      | _ : context [x * ?z] |- _ =>
+          assert_fails (constr_eq y z);
+          lazymatch goal with
+          | _ : (0 <= x -> y <= z -> x * y <= x * z) /\ _ |- _ => fail
+          | _ : (0 <= x -> z <= y -> x * z <= x * y) /\ _ |- _ => fail
+          | _ => pose proof (mul_mono_facts x y z)
+          end
+      end
+  end.
+
 Ltac upel_arith :=
   try reflexivity; try discriminate;
-  first [ lia | Z.to_euclidean_division_equations; first [ lia | nia ] ].
+  first [ lia | upel_mulfacts; lia
+        | Z.to_euclidean_division_equations; first [ lia | nia ] ].
+
+(* A leaf: arithmetic first; only if that fails, the enum inputs are split
+   into their members (each member case is then pruned or closed alone). *)
+Ltac upel_leaf :=
+  first [ solve [upel_arith]
+        | match goal with _ : member _ _ |- _ => idtac end;
+          unfold member in *; upel_hyps; upel_prune; upel_arith ].

@@ -265,11 +265,10 @@ def test_model_files_are_deterministic(tmp_path):
 # and none may be refuted: the examples are true.
 EXAMPLES_OPEN = {
     ("avionics/units.upel", "avionics.units"): [],
-    ("fintech/money.upel", "fintech.money"): [f"fintech.money.{k}" for k in (
-        "apply_rate:ensures[0]", "apply_rate:raises", "half_even_error_at_most_half_cent:property",
-        "half_even_symmetric:property")],
-    ("medtech/infusion.upel", "medtech.infusion"): ["medtech.infusion.remaining_decreases_with_time:property",
-                                                 "medtech.infusion.hard_max_dose_within_pump_max_for_adult_weights:property"],
+    # 120 s timeout at load 16-18 (about 100 s CPU alone: lia deciding the tests of two
+    # div_half_even expansions).
+    ("fintech/money.upel", "fintech.money"): ["fintech.money.half_even_symmetric:property"],
+    ("medtech/infusion.upel", "medtech.infusion"): [],
     ("avionics/envelope.upel", "avionics.envelope"): [],
 }
 # Within the CI budget (2 cores): the others run with UPEL_VERIFY_EXAMPLES=1.
