@@ -14,7 +14,8 @@ CBMC comes from tools/install_cbmc.sh (Debian 13's 6.6.0 in a private
 prefix). It is found through $UPEL_CBMC, else /opt/upel/cbmc-6.6.0/bin/cbmc,
 else `cbmc` on PATH. Harnesses that CBMC's own SAT solver does not decide in
 time are run again through its SMT back end with Debian's `z3` from PATH
-(run.py); without z3 they stay `timeout`.
+(run.py); without z3 they stay `timeout`. A harness that neither back end
+finishes is run again one obligation at a time (run.py `_alone`).
 """
 
 from __future__ import annotations

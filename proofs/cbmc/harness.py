@@ -240,10 +240,13 @@ class HarnessWriter:
         h.text = self._file(f"property {prop['qname']}", nondet, body)
         return h
 
-    def all(self, original: dict) -> list[Harness]:
-        """The harnesses of every function and property of `original` (the unprepared IR), in IR order."""
+    def all(self, original: dict, packages: frozenset[str] | None = None) -> list[Harness]:
+        """The harnesses of every function and property of `original` (the unprepared IR), in IR
+        order; only those of `packages` if given (the packages the run proves, VerifyContext)."""
         out = []
         for pkg in original["packages"]:
+            if packages is not None and pkg["name"] not in packages:
+                continue
             prepared_pkg = self.em.ix.packages[pkg["name"]]
             for fn in pkg["functions"]:
                 out.append(self.function(prepared_pkg, fn))

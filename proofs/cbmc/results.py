@@ -5,6 +5,8 @@ property (our `__CPROVER_assert`s, its built-in checks, the unwinding
 assertions) with a status and, for a failure, the trace that reaches it.
 `parse` turns it into `Check`s; `trace_args` reads the harness arguments
 (`a0`, `a1`, ... in `main`) back from a trace as canonical UPEL values.
+`parse_properties` reads `--show-properties`: the ids a run can be limited
+to with `--property` (run.py's per-obligation reruns).
 """
 
 from __future__ import annotations
@@ -61,6 +63,27 @@ def parse(stdout: str) -> Outcome | None:
     if not seen_result and not errors:
         return None
     return Outcome(checks, errors)
+
+
+def parse_properties(stdout: str) -> list[tuple[str, str]] | None:
+    """(property id, description) of every property `--show-properties --json-ui` lists, in CBMC's
+    order; None when the output is not such a listing. Unwinding assertions are not listed: symex
+    creates them, and every run reports them whatever `--property` selects."""
+    try:
+        msgs = json.loads(stdout)
+    except ValueError:
+        return None
+    if not isinstance(msgs, list):
+        return None
+    lists = [m["properties"] for m in msgs if isinstance(m, dict) and isinstance(m.get("properties"), list)]
+    if len(lists) != 1:
+        return None
+    out = []
+    for p in lists[0]:
+        if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+            return None
+        out.append((p["name"], str(p.get("description", ""))))
+    return out
 
 
 # ---- counterexamples ---------------------------------------------------------------

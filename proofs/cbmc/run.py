@@ -24,6 +24,12 @@ timeout is run again, on the same formula and with the same checks, through
 CBMC's SMT back end with Z3 (`--z3`), which proves those in seconds, for the
 rest of the timeout. Each record names the back end whose answer it is
 (`details.solver`, and Z3's version in `prover_version`).
+
+When no back end finishes the whole harness, each obligation runs alone
+(`_alone`: its assertions with `--property`, the built-in checks with
+`--no-assertions`), through the same back ends and with the same timeout each,
+so that one hard assertion leaves only its own record undecided
+(`details.alone`). A split run assumes nothing the whole run does not.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from upel.codegen.driver import generate
 from upel.interp.eval import Evaluator
 from upel.interp.runner import IRResolver, outcome, to_value
 from upel.ir.model import IRIndex
+from upel.verify.context import RunResult
 from upel.verify.evidence import Evidence, sha256_file
 from upel.verify.synthetic import ENS_PREFIX, PROP_PREFIX
 
@@ -76,7 +83,9 @@ MINISAT = Solver("minisat", (), None)
 
 def z3_solver() -> Solver | None:
     """CBMC's SMT back end runs `z3` from PATH; None when there is none (or it does not run)."""
-    from proofs.smt import z3_version
+    # through `upel.proofs`: a bare `proofs` package is not importable outside the repository
+    from upel.proofs.smt import z3_version
+
     from upel.codegen.registry import ToolMissing
 
     path = shutil.which("z3")
@@ -114,7 +123,7 @@ def prepare(ctx, edit: Callable[[dict[str, str]], None] | None = None) -> Plan:
         p = ctx.workdir / "src" / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
-    harnesses = HarnessWriter(prepared).all(ctx.doc)
+    harnesses = HarnessWriter(prepared).all(ctx.doc, ctx.packages)
     for h in harnesses:
         p = ctx.workdir / "harness" / f"{h.name}.c"
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -154,9 +163,10 @@ def _same_production_code(ctx, files: dict[str, str]) -> list[str]:
     return problems
 
 
-def command(plan: Plan, h: Harness, solver: Solver = MINISAT) -> list[str]:
+def command(plan: Plan, h: Harness, solver: Solver = MINISAT, select: tuple[str, ...] = ()) -> list[str]:
+    """The cbmc command line of `h`; `select` limits the run to some of its properties (`_alone`)."""
     return ["cbmc", *OUTPUT_FLAGS, *CHECK_FLAGS, "--unwind", str(plan.unwind), "--unwinding-assertions",
-            *solver.flags, "-I", "src", f"harness/{h.name}.c", *[s for s in plan.src if s.endswith(".c")]]
+            *solver.flags, *select, "-I", "src", f"harness/{h.name}.c", *[s for s in plan.src if s.endswith(".c")]]
 
 
 def inputs(ctx, plan: Plan, h: Harness) -> dict[str, str]:
@@ -166,33 +176,28 @@ def inputs(ctx, plan: Plan, h: Harness) -> dict[str, str]:
     return out
 
 
-def run_harness(ctx, cbmc: str, version: str, plan: Plan, h: Harness) -> list[Evidence]:
-    obligations = _obligations(h)
+@dataclass
+class Attempt:
+    """One harness (or part of it, `select`) through the back ends: the run whose answer counts, or
+    the last one when none finished in time."""
+    solver: Solver
+    tried: list[str]          # back ends run, in order (the ones before `solver` timed out)
+    cmd: list[str]
+    res: RunResult
+    spent_ms: int             # all runs of the chain
 
-    def recorder(solver: Solver, tried: list[str], cmd: list[str]):
-        prover_version = version if solver.version is None else f"{version} ({solver.name} {solver.version})"
+    @property
+    def timed_out(self) -> bool:
+        return self.res.timed_out
 
-        def record(ob, verdict: str, message: str = "", details: dict | None = None,
-                   counterexample: dict | None = None, duration_ms: int | None = None) -> Evidence:
-            extra = {"unwind": plan.unwind, "solver": solver.name}
-            if len(tried) > 1:
-                extra["tried"] = list(tried)  # the back ends before this one did not finish in time
-            return Evidence.for_obligation(ob, tool=TOOL, prover="cbmc", prover_version=prover_version,
-                                           verdict=verdict, command=cmd, inputs=inputs(ctx, plan, h),
-                                           message=message, details=dict(details or {}, **extra),
-                                           counterexample=counterexample, duration_ms=duration_ms)
-        return record
 
-    if plan.problems:
-        record = recorder(plan.solvers[0], [plan.solvers[0].name], command(plan, h, plan.solvers[0]))
-        return [record(ob, "error", "; ".join(plan.problems)) for ob in obligations]
-    ctx.progress(f"cbmc: {h.subject}")
+def _chain(ctx, cbmc: str, plan: Plan, h: Harness, select: tuple[str, ...] = ()) -> Attempt:
+    """Run the back ends in order: each but the last gets SAT_SHARE of the timeout, the last what is left."""
     tried: list[str] = []
     spent_ms = 0
     for i, solver in enumerate(plan.solvers):
         tried.append(solver.name)
-        cmd = command(plan, h, solver)
-        record = recorder(solver, list(tried), cmd)
+        cmd = command(plan, h, solver, select)
         last = i == len(plan.solvers) - 1
         left = ctx.timeout - spent_ms / 1000
         limit = left if last else min(left, ctx.timeout * SAT_SHARE)
@@ -205,20 +210,96 @@ def run_harness(ctx, cbmc: str, version: str, plan: Plan, h: Harness) -> list[Ev
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         spent_ms += res.duration_ms
-        if res.timed_out and not last:
-            continue
-        if res.timed_out:
-            names = " then ".join(tried)
-            return [record(ob, "timeout", f"cbmc ({names}) did not finish within {ctx.timeout:g} s",
-                           duration_ms=spent_ms) for ob in obligations]
-        out = results.parse(res.stdout)
-        if out is None or out.errors or res.rc not in (0, 10):
-            why = "; ".join(out.errors) if out and out.errors else (res.stderr.strip() or res.stdout.strip())[-2000:]
-            why = why.replace(str(ctx.workdir), ".")
-            return [record(ob, "error", f"cbmc exited with {res.rc}: {why}", duration_ms=spent_ms)
-                    for ob in obligations]
-        return _decide(ctx, plan, h, out.checks, record, spent_ms)
+        if not res.timed_out or last:
+            return Attempt(solver, list(tried), cmd, res, spent_ms)
     raise AssertionError("no CBMC back end configured")  # Plan.solvers is never empty
+
+
+def _recorder(ctx, version: str, plan: Plan, h: Harness, at: Attempt, alone: bool):
+    prover_version = version if at.solver.version is None else f"{version} ({at.solver.name} {at.solver.version})"
+
+    def record(ob, verdict: str, message: str = "", details: dict | None = None,
+               counterexample: dict | None = None, duration_ms: int | None = None) -> Evidence:
+        extra: dict[str, Any] = {"unwind": plan.unwind, "solver": at.solver.name}
+        if len(at.tried) > 1:
+            extra["tried"] = list(at.tried)  # the back ends before this one did not finish in time
+        if alone:
+            extra["alone"] = True  # decided by a run of this obligation's checks only (_alone)
+        return Evidence.for_obligation(ob, tool=TOOL, prover="cbmc", prover_version=prover_version,
+                                       verdict=verdict, command=at.cmd, inputs=inputs(ctx, plan, h),
+                                       message=message, details=dict(details or {}, **extra),
+                                       counterexample=counterexample, duration_ms=duration_ms)
+    return record
+
+
+def _answer(ctx, plan: Plan, h: Harness, at: Attempt, record, obs: list, expect: set[str] | None,
+            duration_ms: int, timeout_msg: str) -> list[Evidence]:
+    """The records of `obs` from a finished (or timed-out) attempt."""
+    if at.timed_out:
+        return [record(ob, "timeout", timeout_msg, duration_ms=duration_ms) for ob in obs]
+    out = results.parse(at.res.stdout)
+    if out is None or out.errors or at.res.rc not in (0, 10):
+        why = "; ".join(out.errors) if out and out.errors else (at.res.stderr.strip() or at.res.stdout.strip())[-2000:]
+        why = why.replace(str(ctx.workdir), ".")
+        return [record(ob, "error", f"cbmc exited with {at.res.rc}: {why}", duration_ms=duration_ms) for ob in obs]
+    return _decide(ctx, plan, h, out.checks, record, duration_ms, obs, expect)
+
+
+def run_harness(ctx, cbmc: str, version: str, plan: Plan, h: Harness) -> list[Evidence]:
+    obligations = _obligations(h)
+    if plan.problems:
+        at = Attempt(plan.solvers[0], [plan.solvers[0].name], command(plan, h, plan.solvers[0]),
+                     RunResult(0, "", "", 0, False), 0)
+        record = _recorder(ctx, version, plan, h, at, alone=False)
+        return [record(ob, "error", "; ".join(plan.problems)) for ob in obligations]
+    ctx.progress(f"cbmc: {h.subject}")
+    whole = _chain(ctx, cbmc, plan, h)
+    if whole.timed_out:
+        return _alone(ctx, cbmc, version, plan, h, whole)
+    record = _recorder(ctx, version, plan, h, whole, alone=False)
+    return _answer(ctx, plan, h, whole, record, obligations, None, whole.spent_ms, "")
+
+
+def _alone(ctx, cbmc: str, version: str, plan: Plan, h: Harness, whole: Attempt) -> list[Evidence]:
+    """The whole harness did not finish: run each obligation's checks alone, through every back end.
+
+    One hard assertion (a rounding fact about a 64-bit division) would otherwise leave the
+    harness's easy obligations undecided too. `--property ID` keeps the listed assertions and turns
+    every other one into a no-op, so nothing unproved is ever assumed (the `__CPROVER_assume`s of
+    the harness stay: the value sets, and ensures 0..i-1 for ensures i, as in the whole run); the
+    `rte` run drops the `upel:` assertions with `--no-assertions` and must report exactly the
+    built-in checks that `--show-properties` lists. Unwinding assertions are checked in every run.
+    """
+    obligations = _obligations(h)
+    names = " then ".join(whole.tried)
+    listing = ctx.run([cbmc, *command(plan, h)[1:], "--show-properties"], cwd=ctx.workdir, timeout=ctx.timeout)
+    props = None if listing.timed_out or listing.rc != 0 else results.parse_properties(listing.stdout)
+    if props is None:  # cannot split: the whole run's timeout stands
+        record = _recorder(ctx, version, plan, h, whole, alone=False)
+        return [record(ob, "timeout", f"cbmc ({names}) did not finish within {ctx.timeout:g} s",
+                       duration_ms=whole.spent_ms) for ob in obligations]
+    ctx.progress(f"cbmc: {h.subject}: one obligation at a time")
+    out = []
+    for ob in obligations:
+        if ob is h.rte:
+            select: tuple[str, ...] = ("--no-assertions",)
+            expect = {p for p, d in props if not d.startswith("upel:")}
+        else:
+            ids = [p for p, d in props if h.obligations.get(d) is ob]
+            if not ids:  # no `--property` would mean the whole harness again
+                record = _recorder(ctx, version, plan, h, whole, alone=True)
+                out.append(record(ob, "error", "cbmc lists no assertion of this obligation",
+                                  duration_ms=whole.spent_ms))
+                continue
+            select = tuple(x for p in ids for x in ("--property", p))
+            expect = set(ids)
+        at = _chain(ctx, cbmc, plan, h, select)
+        record = _recorder(ctx, version, plan, h, at, alone=True)
+        spent = whole.spent_ms + listing.duration_ms + at.spent_ms
+        msg = (f"cbmc did not finish within {ctx.timeout:g} s on the whole harness ({names}) nor on this "
+               f"obligation alone ({' then '.join(at.tried)})")
+        out += _answer(ctx, plan, h, at, record, [ob], expect, spent, msg)
+    return out
 
 
 def _obligations(h: Harness) -> list:
@@ -229,7 +310,10 @@ def _obligations(h: Harness) -> list:
     return [*seen.values(), h.rte]
 
 
-def _decide(ctx, plan: Plan, h: Harness, checks: list[results.Check], record, duration_ms: int) -> list[Evidence]:
+def _decide(ctx, plan: Plan, h: Harness, checks: list[results.Check], record, duration_ms: int,
+            obs: list, expect: set[str] | None) -> list[Evidence]:
+    """Records of `obs` from one run's checks; `expect`: the property ids the run must report for
+    them (a run limited to part of the harness, `_alone`), None for the whole harness."""
     unwound = [c for c in checks if c.is_unwinding and c.status != "SUCCESS"]
     by_ob: dict[str, list[results.Check]] = {}
     rte: list[results.Check] = []
@@ -242,11 +326,12 @@ def _decide(ctx, plan: Plan, h: Harness, checks: list[results.Check], record, du
             rte.append(c)
     by_ob[h.rte.id] = rte
     out = []
-    for ob in _obligations(h):
+    for ob in obs:
         cs = by_ob.get(ob.id)
         details = {"checks": len(cs or [])}
-        if cs is None:
-            out.append(record(ob, "error", "cbmc did not report the assertion of this obligation",
+        if cs is None or (expect is not None and {c.prop for c in cs} != expect):
+            what = "built-in check" if ob is h.rte else "assertion"
+            out.append(record(ob, "error", f"cbmc did not report every {what} of this obligation",
                               details, duration_ms=duration_ms))
             continue
         failed = [c for c in cs if c.status == "FAILURE"]
@@ -367,5 +452,5 @@ def verify(ctx, cbmc: str, version: str, edit: Callable[[dict[str, str]], None] 
     return [r for rs in per for r in rs]
 
 
-__all__ = ["MINISAT", "Plan", "Solver", "command", "default_solvers", "prepare", "run_harness", "verify",
+__all__ = ["MINISAT", "Attempt", "Plan", "Solver", "command", "default_solvers", "prepare", "run_harness", "verify",
            "z3_solver"]

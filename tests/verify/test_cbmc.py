@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import front
 
-from ._common import examples_gate
 from upel.verify.context import VerifyContext
 from upel.verify.evidence import evidence_document
+
+from ._common import examples_gate
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = ROOT / "tests" / "verify" / "mutants"
@@ -200,12 +201,16 @@ def test_small_spec_is_proved_and_broken_code_is_refuted(tmp_path):
     edited = []
 
     def break_inc(files: dict[str, str]) -> None:
-        # `x + 1` becomes `x - 1` in the generated operator (not in the spec): only CBMC can notice
+        # `x + 1` becomes a checked `x - 1` in the generated operator (not in the spec): only CBMC
+        # can notice. The result is rewritten whatever form the backend gave the addition (a
+        # runtime helper, or plain C once it knows the sum fits).
         rel, start, end = body_of(files, "t_small_inc")
         text = files[rel]
-        body = text[start:end]
-        assert "upel_add_u8(" in body
-        files[rel] = text[:start] + body.replace("upel_add_u8(", "upel_sub_u8(") + text[end:]
+        body, n = re.subn(r"\n    \*out = [^;]*;",
+                          "\n    if (x == 0U) {\n        return UPEL_OVERFLOW;\n    }\n    *out = (uint8_t)(x - 1U);",
+                          text[start:end])
+        assert n == 1, text[start:end]
+        files[rel] = text[:start] + body + text[end:]
         edited.append(True)
 
     bad = run_cbmc(doc, tmp_path / "bad", edit=break_inc)
@@ -316,6 +321,92 @@ def test_symbolic_64_bit_division_falls_back_to_z3_and_is_decided(tmp_path):
     # truncation toward zero: (n / d) * d <= n holds for every n >= 0 (and cannot overflow there)
     assert d > 0 and n < 0 and bad.counterexample["replayed"] is True
     assert not list((tmp_path / "w").glob("tmp/*/*"))  # the SMT back end's temporary files are gone
+
+
+# ---- one obligation at a time after a timeout -------------------------------------------------
+ROUNDING = """package t.rounding version "1.0.0";
+
+/// Feet to metres, rounded: the rounding-error ensures needs a bit-blasted 64-bit divider that
+/// MiniSat does not settle within minutes; raises and rte are easy.
+fn to_meters(ft: i32) -> i32
+  ensures abs((result as i64) * 10_000 - (ft as i64) * 3_048) * 2 <= 10_000
+{
+  let scaled: i64 = (ft as i64) * 3_048;
+  let magnitude: i64 = (abs(scaled) + 5_000) / 10_000;
+  (if scaled < 0 { -magnitude } else { magnitude }) as i32
+}
+"""
+
+
+@pytest.mark.slow
+def test_timed_out_harness_is_decided_one_obligation_at_a_time(tmp_path):
+    # The whole harness times out on the hard ensures; each obligation then runs alone: raises is
+    # proved, the undefined behaviour put into the code is refuted with a counterexample, and the
+    # hard ensures stays a timeout (never proved by the split).
+    cbmc = cbmc_module()
+    from upel.proofs.cbmc import run
+
+    spec = tmp_path / "spec" / "t" / "rounding.upel"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(ROUNDING, encoding="utf-8")
+    doc = load(spec, tmp_path / "spec", "t.rounding")
+
+    def shift_too_far(files: dict[str, str]) -> None:
+        rel, start, _ = body_of(files, "t_rounding_to_meters")
+        at = files[rel].index("{\n", start) + 2
+        # undefined once ft >= 31 (or negative): only the rte run can see it
+        files[rel] = files[rel][:at] + "    volatile int ub = 1 << ft;\n    (void)ub;\n" + files[rel][at:]
+
+    recs = run_cbmc(doc, tmp_path / "w", timeout=20.0, edit=shift_too_far, solvers=[run.MINISAT])
+    ens, raises, rte = (recs[f"t.rounding.to_meters:{k}"] for k in ("ensures[0]", "raises", "rte"))
+    assert ens.verdict == "timeout" and "alone" in ens.message, ens.message
+    assert raises.verdict == "proved", raises.message
+    assert rte.verdict == "failed" and "shift" in rte.message, rte.message
+    ft = rte.counterexample["args"][0]
+    assert ft >= 31 or ft < 0
+    for r in (ens, raises, rte):
+        assert r.details["alone"] is True
+    # each run was limited to its obligation: the assertion by its id, the built-in checks by
+    # dropping the `upel:` assertions
+    assert raises.command.count("--property") == 1 and "--no-assertions" not in raises.command
+    assert "--no-assertions" in rte.command and "--property" not in rte.command
+    assert rte.details["checks"] > 1 and cbmc.find_cbmc() not in rte.command
+
+
+def test_a_run_that_skips_expected_checks_proves_nothing():
+    # `_alone` demands that a limited run report exactly the checks it asked for: a missing
+    # built-in check (or assertion) is an error, not a proof
+    from upel.proofs.cbmc import results, run
+    from upel.proofs.cbmc.harness import HarnessWriter, prepared_ir
+
+    doc = load(MUTANTS / "overflow.upel", MUTANTS, "mutant.overflow")
+    h = HarnessWriter(prepared_ir(doc)).all(doc)[0]
+    raises = h.obligations["upel:raises"]
+
+    def record(ob, verdict, message="", *args, **kw):
+        return ob.id, verdict, message
+
+    ok = [results.Check("f.overflow.1", "arithmetic overflow", "SUCCESS"),
+          results.Check("f.overflow.2", "arithmetic overflow", "SUCCESS")]
+    both = {"f.overflow.1", "f.overflow.2"}
+    assert run._decide(None, None, h, ok, record, 0, [h.rte], both)[0][1] == "proved"
+    got = run._decide(None, None, h, ok[:1], record, 0, [h.rte], both)[0]
+    assert got[1] == "error" and "built-in check" in got[2]
+    asserted = [results.Check("main.assertion.1", "upel:raises", "SUCCESS")]
+    assert run._decide(None, None, h, asserted, record, 0, [raises], {"main.assertion.1"})[0][1] == "proved"
+    assert run._decide(None, None, h, asserted, record, 0, [raises], {"main.assertion.1", "main.assertion.2"}
+                       )[0][1] == "error"
+    assert run._decide(None, None, h, [], record, 0, [raises], {"main.assertion.1"})[0][1] == "error"
+
+
+def test_show_properties_listing_is_parsed():
+    from upel.proofs.cbmc import results
+
+    out = ('[{"program": "CBMC 6.6.0"}, {"properties": [{"name": "main.assertion.1", "description": "upel:raises"},'
+           ' {"name": "f.overflow.1", "description": "arithmetic overflow"}]}]')
+    assert results.parse_properties(out) == [("main.assertion.1", "upel:raises"), ("f.overflow.1", "arithmetic overflow")]
+    assert results.parse_properties("not json") is None
+    assert results.parse_properties('[{"program": "CBMC"}]') is None
 
 
 # ---- determinism ------------------------------------------------------------------------
