@@ -448,3 +448,15 @@ def test_example_spec_is_proved(spec, tmp_path):
     from upel.verify.obligations import obligations
 
     assert {o.id for o in obligations(doc, {doc["root"]})} <= set(recs)
+
+
+def test_scope_limits_harnesses():
+    # a run limited to some packages (an import proved by an earlier root) writes only their harnesses
+    from upel.proofs.cbmc.harness import HarnessWriter, prepared_ir
+
+    doc = load(ROOT / "specs" / "avionics" / "envelope.upel", ROOT / "specs", "avionics.envelope")
+    writer = HarnessWriter(prepared_ir(doc))
+    whole = writer.all(doc)
+    scoped = writer.all(doc, frozenset({"avionics.envelope"}))
+    assert scoped and len(scoped) < len(whole)
+    assert [h.subject for h in scoped] == [h.subject for h in whole if h.subject.startswith("avionics.envelope.")]

@@ -288,3 +288,19 @@ def test_example_obligations_are_proved(tmp_path, spec):
     assert not not_proved
     # nothing in an example spec is refuted: they are all true
     assert not [k for k, r in recs.items() if r.verdict in ("failed", "error")]
+
+
+def test_scope_keeps_lemma_names(tmp_path):
+    # `upel verify` proves an imported package once: the lemmas of a run limited to some
+    # packages are exactly those packages' lemmas, under the names a whole run gives them
+    from upel.proofs.coq import write_model
+
+    doc = spec_doc("avionics/arinc429.upel", "avionics.arinc429")
+    _, whole, _ = write_model(doc, tmp_path / "a")
+    _, scoped, files = write_model(doc, tmp_path / "b", frozenset({"avionics.units"}))
+    assert scoped and len(scoped) < len(whole)
+    assert all(s.ob.subject.startswith("avionics.units.") for s in scoped)
+    assert [(s.name, s.ob.id) for s in scoped] == \
+        [(s.name, s.ob.id) for s in whole if s.ob.subject.startswith("avionics.units.")]
+    assert not any(s.ob.subject.startswith("avionics.arinc429.") for s in scoped)
+    assert len(files) == 1 + sum(s.method != "none" for s in scoped)  # the model and its lemmas
