@@ -20,6 +20,8 @@ error E { bad = 16 }
 type Small = u16 in 0..=1000;
 type Wide = i64;
 record Acct { balance: i64, floor: i64 }
+record Pair { lo: i64, hi: i64 }
+const ZERO: Pair = Pair { lo: 0, hi: 0 };
 """
 
 CASES = {
@@ -97,6 +99,40 @@ fn f(x: i64) -> i64 raises overflow { g(x) + 1 }""", [False]),
   if d < 1 or d > 1000 { raise E.bad } else { abs(n % d) * 2 }
 }""", [True, True, True]),
     "abs_unguarded": ("""fn f(n: i64) -> i64 raises overflow { abs(n) }""", [False]),
+    # a record accumulator (the ledger's debit/credit totals): each field has its own bounds
+    "record_fold": ("""fn g(x: i64) -> i64 raises E {
+  if x < 0 or x > 1_000_000_000_000_000 { raise E.bad } else { x }
+}
+fn f(a: [i64; 4], s: [bool; 4]) -> i64 raises E {
+  let t: Pair = fold i in 0..4 with acc: Pair = ZERO {
+    let v: i64 = g(a[i]);
+    if s[i] { acc with { lo: acc.lo + v } } else { acc with { hi: acc.hi + v } }
+  };
+  t.lo - t.hi
+}""", [True, True, True]),
+    # the same with 16 iterations of values up to 2^60: each field can overflow
+    "record_fold_grows": ("""fn g(x: i64) -> i64 raises E {
+  if x < 0 or x > 1_152_921_504_606_846_976 { raise E.bad } else { x }
+}
+fn f(a: [i64; 16], s: [bool; 16]) -> i64 raises E, overflow {
+  let t: Pair = fold i in 0..16 with acc: Pair = ZERO {
+    let v: i64 = g(a[i]);
+    if s[i] { acc with { lo: acc.lo + v } } else { acc with { hi: acc.hi + v } }
+  };
+  t.lo - t.hi
+}""", [True, False, False]),
+    # a field set from an unknown value is unknown: the later add keeps its check
+    "record_field_unknown": ("""fn f(x: i64) -> i64 raises overflow {
+  let p: Pair = Pair { lo: x, hi: 1 };
+  let q: Pair = p with { hi: p.hi + 1 };
+  q.lo + q.hi
+}""", [False, True]),
+    # a record literal's known field stays known through `with` of another field
+    "record_literal": ("""fn f(x: Small) -> i64 {
+  let p: Pair = Pair { lo: x as i64, hi: 7 };
+  let q: Pair = p with { hi: 5 };
+  q.lo * q.hi
+}""", [True]),
     # a record field read twice is the same value
     "record_field": ("""fn f(a: Acct) -> i64 raises E {
   if a.balance > 100 or a.balance < 0 { raise E.bad } else { a.balance * 3 }

@@ -242,6 +242,8 @@ class _Analysis:
         v = self.ix.consts[e["name"]]["value"]
         if isinstance(v, int) and not isinstance(v, bool):
             return Lin.of(v), facts
+        if isinstance(v, dict):  # a record constant: its integer fields are known
+            return _Rec(tuple((k, Lin.of(x) if type(x) is int else None) for k, x in sorted(v.items()))), facts
         return _Agg("const:" + e["name"]), facts
 
     def e_raise(self, e, env, facts):
@@ -251,8 +253,33 @@ class _Analysis:
         a, facts = self.ev(e["a"], env, facts)
         if facts is DEAD:
             return None, DEAD
+        if isinstance(a, _Rec) and isinstance(a.get(e["name"]), Lin):
+            return a.get(e["name"]), facts
         path = f"{a.path}.{e['name']}" if isinstance(a, _Agg) else None
         return self.value_of(e["t"], path, "field"), facts
+
+    def e_record(self, e, env, facts):
+        out = []
+        for f in e["fields"]:  # source order is evaluation order
+            v, facts = self.ev(f["e"], env, facts)
+            if facts is DEAD:
+                return None, DEAD
+            out.append((f["name"], v if isinstance(v, Lin) else None))
+        return _Rec(tuple(sorted(out))), facts
+
+    def e_rec_with(self, e, env, facts):
+        a, facts = self.ev(e["a"], env, facts)
+        if facts is DEAD:
+            return None, DEAD
+        new = {}
+        for f in e["fields"]:
+            v, facts = self.ev(f["e"], env, facts)
+            if facts is DEAD:
+                return None, DEAD
+            new[f["name"]] = v if isinstance(v, Lin) else None
+        if not isinstance(a, _Rec):  # the other fields are not followed
+            return self.opaque(e, facts), facts
+        return _Rec(tuple(sorted(dict(a.fields, **new).items()))), facts
 
     def e_index(self, e, env, facts):
         a, facts = self.ev(e["a"], env, facts)
@@ -406,19 +433,44 @@ class _Analysis:
         if len(live) == 1:
             return live[0]
         base = _common(f for _, f in live)
+        if all(isinstance(v, _Rec) for v, _ in live) and len({tuple(k for k, _ in v.fields) for v, _ in live}) == 1:
+            # field by field: each known integer field joins like an integer value
+            out = []
+            for k, x in live[0][0].fields:
+                vals = [(v.get(k), f) for v, f in live]
+                if x is None or any(not isinstance(v, Lin) for v, _ in vals):
+                    out.append((k, None))
+                    continue
+                out.append((k, self.hull(vals, self.field_range(e["t"], k))))
+            return _Rec(tuple(out)), base
         rng = self.type_range(e["t"])
         if rng is None:
             return self.opaque(e, base), base
+        v = self.hull(live, rng)
+        return (None, DEAD) if v is None else (v, base)
+
+    def hull(self, vals: list, rng: tuple[int, int] | None) -> Lin | None:
+        """A fresh term bounded by the hull of the values' intervals on their paths
+        (and by `rng`), None when no value has an interval."""
         lo, hi = None, None
-        for v, f in live:
+        for v, f in vals:
             iv = interval(v, f, self.ranges) if isinstance(v, Lin) else rng
             if iv is None:
                 continue
             lo = iv[0] if lo is None else min(lo, iv[0])
             hi = iv[1] if hi is None else max(hi, iv[1])
         if lo is None:
-            return None, DEAD
-        return self.fresh("join", (max(lo, rng[0]), min(hi, rng[1]))), base
+            return None
+        if rng is not None:
+            lo, hi = max(lo, rng[0]), min(hi, rng[1])
+        return self.fresh("join", (lo, hi))
+
+    def field_range(self, t: dict, name: str) -> tuple[int, int] | None:
+        d = self.ix.decl(t)
+        for f in (d or {}).get("fields", ()):
+            if f["name"] == name:
+                return self.type_range(f["type"])
+        return None
 
     def e_if(self, e, env, facts):
         t, f, facts = self.cond(e["c"], env, facts)
@@ -461,6 +513,8 @@ class _Analysis:
         n = e["hi"] - e["lo"]
         if n <= 0:
             return init, facts
+        if isinstance(init, _Rec) and n <= MAX_STEPS:
+            return self.record_fold(e, env, facts, init, n)
         if rng is None or n > MAX_STEPS or not isinstance(init, Lin):
             # one pass over an unknown accumulator and index: sound for every iteration
             inner = dict(env)
@@ -482,6 +536,30 @@ class _Analysis:
             acc_iv = nxt if nxt is not None else acc_iv
         return self.fresh("fold", (max(acc_iv[0], rng[0]), min(acc_iv[1], rng[1]))), facts
 
+    def record_fold(self, e, env, facts, init: _Rec, n: int):
+        """A fold whose accumulator is a record built in the function: one pass per
+        iteration, as for an integer accumulator, with one interval per known
+        integer field (a field that becomes unknown stays unknown)."""
+        ivs = {k: interval(v, facts, self.ranges) if isinstance(v, Lin) else None for k, v in init.fields}
+        for k in range(n):
+            inner = dict(env)
+            inner[e["var"]] = Lin.of(e["lo"] + k)
+            inner[e["acc"]] = _Rec(tuple((name, self.fresh(e["acc"], iv) if iv is not None else None)
+                                         for name, iv in ivs.items()))
+            v, f = self.ev(e["body"], inner, facts)
+            if f is DEAD:
+                return None, DEAD  # every path of this iteration raises
+            if not isinstance(v, _Rec) or {name for name, _ in v.fields} != set(ivs):
+                # not followed: the remaining iterations run once over an unknown accumulator
+                inner[e["acc"]] = self.value_of(e["t"], None, e["acc"])
+                inner[e["var"]] = self.fresh(e["var"], (e["lo"], e["hi"] - 1))
+                self.ev(e["body"], inner, facts)
+                return self.value_of(e["t"], None, "fold"), facts
+            ivs = {name: (interval(x, f, self.ranges) if isinstance(x, Lin) and ivs[name] is not None else None)
+                   for name, x in v.fields}
+        return _Rec(tuple((name, self.fresh("fold", iv) if iv is not None else None)
+                          for name, iv in ivs.items())), facts
+
     # ---- a function ----------------------------------------------------------------
     def function(self, fn: dict) -> tuple[Any, tuple | None]:
         env = {p["name"]: self.value_of(p["type"], f"param:{p['name']}", p["name"]) for p in fn["params"]}
@@ -499,6 +577,17 @@ class _Agg:
     """A record or array value, known by the path it was read from."""
 
     path: str
+
+
+@dataclass(frozen=True)
+class _Rec:
+    """A record value built in the function (a literal, a constant, a `with`),
+    known field by field: a Lin for an integer field, None where unknown."""
+
+    fields: tuple[tuple[str, Any], ...]
+
+    def get(self, name: str) -> Any:
+        return dict(self.fields).get(name)
 
 
 def _common(fs) -> tuple:
