@@ -24,6 +24,17 @@ record Pair { lo: i64, hi: i64 }
 const ZERO: Pair = Pair { lo: 0, hi: 0 };
 """
 
+RECORD_FOLD = """fn g(x: i64) -> i64 raises E {{
+  if x < 0 or x > {bound} {{ raise E.bad }} else {{ x }}
+}}
+fn f(a: [i64; {n}], s: [bool; {n}]) -> i64 raises E{raises} {{
+  let t: Pair = fold i in 0..{n} with acc: Pair = ZERO {{
+    let v: i64 = g(a[i]);
+    if s[i] {{ acc with {{ lo: acc.lo + v }} }} else {{ acc with {{ hi: acc.hi + v }} }}
+  }};
+  t.lo - t.hi
+}}"""
+
 CASES = {
     # the ledger's apply_leg shape: both bounds guarded, so old + delta (twice) is safe
     "guarded_add": ("""fn f(old: i64, delta: i64) -> i64 raises E {
@@ -100,27 +111,10 @@ fn f(x: i64) -> i64 raises overflow { g(x) + 1 }""", [False]),
 }""", [True, True, True]),
     "abs_unguarded": ("""fn f(n: i64) -> i64 raises overflow { abs(n) }""", [False]),
     # a record accumulator (the ledger's debit/credit totals): each field has its own bounds
-    "record_fold": ("""fn g(x: i64) -> i64 raises E {
-  if x < 0 or x > 1_000_000_000_000_000 { raise E.bad } else { x }
-}
-fn f(a: [i64; 4], s: [bool; 4]) -> i64 raises E {
-  let t: Pair = fold i in 0..4 with acc: Pair = ZERO {
-    let v: i64 = g(a[i]);
-    if s[i] { acc with { lo: acc.lo + v } } else { acc with { hi: acc.hi + v } }
-  };
-  t.lo - t.hi
-}""", [True, True, True]),
+    "record_fold": (RECORD_FOLD.format(n=4, bound="1_000_000_000_000_000", raises=""), [True, True, True]),
     # the same with 16 iterations of values up to 2^60: each field can overflow
-    "record_fold_grows": ("""fn g(x: i64) -> i64 raises E {
-  if x < 0 or x > 1_152_921_504_606_846_976 { raise E.bad } else { x }
-}
-fn f(a: [i64; 16], s: [bool; 16]) -> i64 raises E, overflow {
-  let t: Pair = fold i in 0..16 with acc: Pair = ZERO {
-    let v: i64 = g(a[i]);
-    if s[i] { acc with { lo: acc.lo + v } } else { acc with { hi: acc.hi + v } }
-  };
-  t.lo - t.hi
-}""", [True, False, False]),
+    "record_fold_grows": (RECORD_FOLD.format(n=16, bound="1_152_921_504_606_846_976", raises=", overflow"),
+                          [True, False, False]),
     # a field set from an unknown value is unknown: the later add keeps its check
     "record_field_unknown": ("""fn f(x: i64) -> i64 raises overflow {
   let p: Pair = Pair { lo: x, hi: 1 };

@@ -286,11 +286,16 @@ class _Analysis:
             return self.opaque(e, facts), facts
         return _Rec(tuple(sorted(dict(a.fields, **new).items()))), facts
 
-    def e_index(self, e, env, facts):
-        a, facts = self.ev(e["a"], env, facts)
+    def ev2(self, x: dict, y: dict, env: dict, facts: tuple) -> tuple[Any, Any, tuple | None]:
+        """Two operands, left to right: (x's value, y's value, facts after both)."""
+        a, facts = self.ev(x, env, facts)
         if facts is DEAD:
-            return None, DEAD
-        i, facts = self.ev(e["i"], env, facts)
+            return None, None, DEAD
+        b, facts = self.ev(y, env, facts)
+        return a, b, facts
+
+    def e_index(self, e, env, facts):
+        a, i, facts = self.ev2(e["a"], e["i"], env, facts)
         if facts is DEAD:
             return None, DEAD
         key = None
@@ -329,10 +334,7 @@ class _Analysis:
         if op in ("and", "or") or op in ("eq", "ne", "lt", "le", "gt", "ge"):
             _, _, facts = self.cond(e, env, facts)  # a bool: its facts matter only to an `if`
             return None, facts
-        a, facts = self.ev(e["a"], env, facts)
-        if facts is DEAD:
-            return None, DEAD
-        b, facts = self.ev(e["b"], env, facts)
+        a, b, facts = self.ev2(e["a"], e["b"], env, facts)
         if facts is DEAD:
             return None, DEAD
         if not (isinstance(a, Lin) and isinstance(b, Lin)) or self.type_range(e["t"]) is None:
@@ -411,10 +413,7 @@ class _Analysis:
             if op == "and":
                 return ta + tb, _or(fa, fb), facts
             return _or(ta, tb), fa + fb, facts
-        a, facts = self.ev(e["a"], env, facts)
-        if facts is DEAD:
-            return [], [], DEAD
-        b, facts = self.ev(e["b"], env, facts)
+        a, b, facts = self.ev2(e["a"], e["b"], env, facts)
         if facts is DEAD:
             return [], [], DEAD
         if not (isinstance(a, Lin) and isinstance(b, Lin)):
