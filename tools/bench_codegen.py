@@ -11,7 +11,8 @@ results into docs/performance.md between the bench_codegen markers.
 `--front` times the front end's phases instead (parse, check + lower, IR
 schema gate, encoding as `upel ir` writes it), as CPU seconds (medians), with
 each size in a fresh process so that its peak RSS is its own; it prints the
-table and writes nothing.
+table, then whether the compiled front end ran (tools/build_native.py;
+`UPEL_PURE_PYTHON=1` times the pure-Python modules), and writes nothing.
 """
 
 from __future__ import annotations
@@ -149,7 +150,10 @@ def main() -> None:
         print(json.dumps(front_phases(Path(args.front_one[0]), int(args.front_one[1]))))
         return
     if args.front:
+        from upel.syntax.native import describe
+
         print(front_table([int(s) for s in args.sizes.split(",")], args.runs))
+        print(describe())  # compiled or pure Python (UPEL_PURE_PYTHON=1 for the latter)
         return
     sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     runs = 1 if args.quick else args.runs

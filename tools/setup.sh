@@ -22,8 +22,9 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # yosys (synthesis and formal checks of the Verilog). CBMC is not in Debian
 # 12: tools/install_cbmc.sh unpacks Debian 13's, pinned by SHA-256. The benchmark
 # harness (python -m tools.bench) compares generation with protoc
-# (protobuf-compiler) and reads peak memory from GNU time (`time`).
-APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates gcc libc6-dev rustc iverilog verilator
+# (protobuf-compiler) and reads peak memory from GNU time (`time`). python3-dev: the
+# headers tools/build_native.py compiles the front end's hot modules against (mypyc).
+APT_PACKAGES=(python3 python3-venv python3-dev python3-pip git ca-certificates gcc libc6-dev rustc iverilog verilator
               bazel-bootstrap bazel-rules-java nginx-light iproute2 util-linux curl
               z3 coq frama-c-base why3 yosys dpkg protobuf-compiler time)
 
@@ -76,4 +77,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 else
   log "Python dependencies up to date"
 fi
-log "ready: $(.venv/bin/upel --version)"
+
+# ---- compiled front end (optional) --------------------------------------
+# mypyc compiles the parser, checker, schema gate and encoders into C
+# extensions beside their sources (gitignored): 1.5-2 minutes on 2 cores, a
+# second when current. The pure-Python modules are the fallback, with the same
+# results: UPEL_NO_NATIVE=1 skips the build, UPEL_PURE_PYTHON=1 ignores one,
+# and a build older than its sources is never used (upel/syntax/native.py).
+if [ "${UPEL_NO_NATIVE:-}" = "1" ]; then
+  log "compiled front end skipped (UPEL_NO_NATIVE=1); the pure-Python modules run"
+elif ! .venv/bin/python tools/build_native.py; then
+  log "warning: the compiled front end could not be built; the pure-Python modules run (same results, slower)"
+fi
+log "ready: $(.venv/bin/upel --version | paste -sd ';' - | sed 's/;/; /g')"

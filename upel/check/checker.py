@@ -10,6 +10,7 @@ lowers everything into IR packages (docs/ir.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from upel.check.exprs import MAX_SCALARS, RESERVED, Bail, ExprChecker, needs_context
 from upel.check.symbols import BUILTIN_FUNCTIONS, FileScope, LocalScope, Symbol, suggest
@@ -56,7 +57,7 @@ class Checker:
         self.items: dict[str, dict[str, Symbol]] = {}
         self.files: list[FileScope] = []
         self._type_state: dict[str, str] = {}
-        self._const: dict[str, tuple[Type | None, object]] = {}
+        self._consts: dict[str, tuple[Type | None, object]] = {}  # not `_const`: mypyc names its C field `__const`, a glibc macro
         self._const_state: dict[str, str] = {}
         self._sigs: dict[str, Signature | None] = {}
         self.errors_by_code: dict[str, dict[int, str]] = {}
@@ -80,6 +81,7 @@ class Checker:
             for f in sorted(pkg.files, key=lambda f: self.program.ir_paths.get(f.path, f.path)):
                 fs = FileScope(name, f)
                 self.files.append(fs)
+                item: Any  # any item; only those in _KIND are declared
                 for item in f.items:
                     self._check_attrs(item)
                     kind = _KIND.get(type(item))
@@ -167,7 +169,7 @@ class Checker:
             self._note_use(sym, loc)
             return ("symbol", sym)
         if kind == "symbol":
-            sym: Symbol = base[1]
+            sym = base[1]
             if sym.kind == "type":
                 self.ensure_type(sym)
                 info = self.types.decls.get(sym.qname)
@@ -313,17 +315,17 @@ class Checker:
                     values[v] = m.name
             return info
         if isinstance(d, ast.RecordDecl):
-            info = RecordInfo(sym.qname)
+            rec = RecordInfo(sym.qname)
             ok = True
             for f in d.fields:
                 t = self.resolve_type(f.type, fs)
                 if t is None:
                     ok = False
-                elif f.name in info.fields:
+                elif f.name in rec.fields:
                     self.sink.error("E0103", f"field `{f.name}` is defined twice", f.loc)
                 else:
-                    info.fields[f.name] = t
-            return info if ok else None
+                    rec.fields[f.name] = t
+            return rec if ok else None
         raise AssertionError(type(d))
 
     # ---- errors ---------------------------------------------------------------------
@@ -379,8 +381,8 @@ class Checker:
 
     def _const_entry(self, sym: Symbol):
         q = sym.qname
-        if q in self._const:
-            return self._const[q]
+        if q in self._consts:
+            return self._consts[q]
         if self._const_state.get(q) == "busy":
             self.sink.error("E0216", f"constant `{sym.name}` depends on itself", sym.decl.loc)
             return None, None
@@ -390,8 +392,8 @@ class Checker:
         value = None
         if t is not None:
             value = self.const_eval(d.value, t, Ctx(sym.file, LocalScope(), const_mode=True))
-        self._const[q] = (t if value is not None else None, value)
-        return self._const[q]
+        self._consts[q] = (t if value is not None else None, value)
+        return self._consts[q]
 
     def const_eval(self, e, expected: Type | None, ctx: Ctx):
         """Check `e` as a constant expression of type `expected` and evaluate it."""
@@ -464,7 +466,7 @@ class Checker:
                 self.sink.error("E0104", f"`{path.dotted()}` is not an error set or error code", path.loc)
         if ret is None or any(p is None for p in params):
             return None
-        sig = Signature(params, ret, codes)
+        sig = Signature(params, ret, codes)  # type: ignore[arg-type]  # no None: checked above
         self._sigs[sym.qname] = sig
         return sig
 
@@ -481,7 +483,7 @@ class _CheckResolver:
         return IntInfo(v.base.signed, v.base.width, v.lo, v.hi, v.ranged) if v else None
 
     def decl(self, t: dict) -> dict | None:
-        info = self.ck.types.decls.get(t.get("name"))
+        info = self.ck.types.decls.get(t.get("name"))  # type: ignore[arg-type]
         if isinstance(info, EnumInfo):
             return {"members": [{"value": v} for v in info.members.values()]}
         if isinstance(info, RecordInfo):

@@ -10,7 +10,7 @@ several independent errors without cascades.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from upel.check.symbols import BUILTIN_FUNCTIONS, Local, LocalScope, Symbol, suggest
 from upel.check.types import BOOL, ArrayT, BoolT, IntT, NamedT, Type, smallest_unsigned
@@ -73,7 +73,7 @@ class ExprChecker:
         self.scope: LocalScope = ctx.scope
 
     # ---- helpers --------------------------------------------------------------
-    def fail(self, code: str, msg: str, loc, hint: str | None = None):
+    def fail(self, code: str, msg: str, loc, hint: str | None = None) -> NoReturn:
         self.ck.sink.error(code, msg, loc, hint)
         raise Bail()
 
@@ -161,7 +161,7 @@ class ExprChecker:
             what = "literal" if isinstance(e, ast.IntLit) else "expression"
             self.fail("E0203", f"cannot infer the type of this {what}", e.loc,
                       "give the binding a type (`let x: u32 = ...`) or cast (`... as u32`)")
-        method = _DISPATCH.get(e.__class__)
+        method = _DISPATCH.get(type(e))
         if method is None:  # not a class of upel.syntax.ast itself
             return getattr(self, "_" + type(e).__name__)(e, expected)
         return method(self, e, expected)
@@ -326,7 +326,7 @@ class ExprChecker:
                     self.fail("E0208", f"`{self.show(t)}.from` takes 1 argument, got {len(e.args)}", e.loc)
                 arg = e.args[0]
                 en = self.types.enum(t)
-                node, at = self.check(arg, en.underlying if needs_context(arg) else None)
+                node, at = self.check(arg, en.underlying if needs_context(arg) else None)  # type: ignore[union-attr]
                 self.int_like(at, arg.loc, "`.from`")
                 self.expect(t, expected, e.loc)
                 return self.node("enum_from", t, e.loc, a=node), t
@@ -539,15 +539,15 @@ class ExprChecker:
             elif isinstance(st, BoolT):
                 if len(seen) < 2:
                     self.fail("E0213", "match on bool misses " + ("true" if (bool, True) not in seen else "false"), e.loc)
-            elif iv.hi - iv.lo + 1 > len(seen):
+            elif iv.hi - iv.lo + 1 > len(seen):  # type: ignore[union-attr]
                 self.fail("E0213", f"match on {self.show(st)} does not cover every value", e.loc,
                           "add a `_ => ...` arm")
         if t is None:
             first_arm = next(a for a, _ in pending if not needs_context(a.body))
             _, t = self.check(first_arm.body, None)
-        for arm, pats in pending:
+        for arm, arm_pats in pending:
             body, _ = self.check(arm.body, t)
-            arms.append({"pats": pats, "body": body})
+            arms.append({"pats": arm_pats, "body": body})
         return self.node("match", t, e.loc, a=na, arms=arms), t
 
     def pattern_value(self, p: ast.Pattern, st, en, iv):
@@ -561,15 +561,15 @@ class ExprChecker:
             if not iv.lo <= p.value <= iv.hi:
                 self.fail("E0202", f"pattern {p.value} does not fit {self.show(st)} ({iv.lo}..={iv.hi})", p.loc)
             return p.value
-        target = self.ck.resolve_path_parts(self.ctx.file, p.path)
+        target = self.ck.resolve_path_parts(self.ctx.file, p.path)  # type: ignore[arg-type]
         if target is not None and target[0] == "symbol" and target[1].kind == "const":
             if self.ck.const_type(target[1]) != st:
                 self.fail("E0201", f"constant `{target[1].name}` is not a {self.show(st)}", p.loc)
             return self.ck.const_value(target[1])
         if target is None or target[0] != "enum":
-            self.fail("E0104", f"pattern `{p.path.dotted()}` is not an enum member or constant", p.loc)
+            self.fail("E0104", f"pattern `{p.path.dotted()}` is not an enum member or constant", p.loc)  # type: ignore[union-attr]
         if en is None or target[1] != st.qname:
-            self.fail("E0201", f"pattern `{p.path.dotted()}` does not belong to {self.show(st)}", p.loc)
+            self.fail("E0201", f"pattern `{p.path.dotted()}` does not belong to {self.show(st)}", p.loc)  # type: ignore[union-attr]
         return en.members[target[2]]
 
     @staticmethod

@@ -8,6 +8,8 @@ sets; then rejects recursion and assembles one IR document per root package
 
 from __future__ import annotations
 
+from typing import Any
+
 from upel.check.checker import Checker, Ctx, Signature
 from upel.check.exprs import Bail, ExprChecker
 from upel.check.symbols import LocalScope, Symbol
@@ -42,7 +44,7 @@ def _item_common(ck: Checker, sym: Symbol) -> dict:
     d = sym.decl
     docs = list(d.meta.docs)
     reqs: list[str] = []
-    out = {"name": sym.name, "qname": sym.qname}
+    out: dict[str, Any] = {"name": sym.name, "qname": sym.qname}
     for a in d.meta.attrs:
         if a.name == "doc":
             docs.extend(a.args[0].splitlines() or [""])
@@ -79,9 +81,9 @@ def _lower_package(ck: Checker, name: str) -> dict:
                 {"name": m.name, "code": members[m.name], "doc": _member_doc(m.meta), "loc": ck.ir_loc(m.loc)}
                 for m in sym.decl.members if m.name in members]})
         elif sym.kind == "const":
-            t, v = ck.const_type(sym), ck.const_value(sym)
-            if t is not None:
-                consts.append({**_item_common(ck, sym), "type": ck.types.to_ir(t), "value": _canon(v)})
+            ct, cv = ck.const_type(sym), ck.const_value(sym)
+            if ct is not None:
+                consts.append({**_item_common(ck, sym), "type": ck.types.to_ir(ct), "value": _canon(cv)})
         elif sym.kind == "fn":
             f = _lower_fn(ck, sym)
             if f is not None:
@@ -91,15 +93,15 @@ def _lower_package(ck: Checker, name: str) -> dict:
             if p is not None:
                 properties.append(p)
     vectors = []
-    for fs in (f for f in ck.files if f.package == name):
+    for fs in [f for f in ck.files if f.package == name]:
         for item in fs.source.items:
             if isinstance(item, ast.VectorsDecl):
                 v = _lower_vectors(ck, fs, item)
                 if v is not None:
                     vectors.append(v)
     doc = []
-    for f in sorted(pkg.files, key=lambda f: ck.program.ir_paths.get(f.path, f.path)):
-        doc.extend(_member_doc(f.package.meta))
+    for src in sorted(pkg.files, key=lambda f: ck.program.ir_paths.get(f.path, f.path)):
+        doc.extend(_member_doc(src.package.meta))
     return {
         "name": name,
         "version": pkg.version,
@@ -117,7 +119,7 @@ def _lower_package(ck: Checker, name: str) -> dict:
 def _lower_type(ck: Checker, sym: Symbol) -> dict | None:
     if not ck.ensure_type(sym):
         return None
-    info = ck.types.decls[sym.qname]
+    info: Any = ck.types.decls[sym.qname]
     d = sym.decl
     common = _item_common(ck, sym)
     if isinstance(d, ast.TypeDecl):
@@ -184,7 +186,7 @@ def _lower_fn(ck: Checker, sym: Symbol) -> dict | None:
     ens_scope.names["result"] = _local("result", sig.ret, d.loc)
     ens_ctx = Ctx(sym.file, ens_scope, declared=sig.codes, calls=ctx.calls)
     ensures = _bool_clauses(ck, ens_ctx, d.ensures, "ensures")
-    sym.calls = ctx.calls  # used by the recursion check
+    setattr(sym, "calls", ctx.calls)  # used by the recursion check
     if requires is None or body is None or ensures is None:
         return None
     return {
@@ -205,14 +207,14 @@ def _lower_property(ck: Checker, sym: Symbol) -> dict | None:
     types = [ck.resolve_type(p.type, sym.file) for p in d.params]
     if any(t is None for t in types):
         return None
-    ctx = Ctx(sym.file, _params_scope(ck, sym, d.params, types))
+    ctx = Ctx(sym.file, _params_scope(ck, sym, d.params, types))  # type: ignore[arg-type]
     requires = _bool_clauses(ck, ctx, d.requires, "requires")
     body = _cond(ck, ctx, d.body, "a property body")
     if requires is None or body is None:
         return None
     return {
         **_item_common(ck, sym),
-        "params": [{"name": p.name, "type": ck.types.to_ir(t)} for p, t in zip(d.params, types)],
+        "params": [{"name": p.name, "type": ck.types.to_ir(t)} for p, t in zip(d.params, types)],  # type: ignore[arg-type]
         "requires": requires,
         "body": body,
         **_assumptions(ck, sym, ["property"]),
@@ -227,11 +229,11 @@ def _assumptions(ck: Checker, sym: Symbol, obligations: list[str]) -> dict:
     """`{"assume": [...]}` from @assume attributes (absent when there are none)."""
     from .checker import ASSUME_TOOLS, MIN_JUSTIFICATION
 
-    out = []
+    out: list[dict] = []
     for a in sym.decl.meta.attrs:
         if a.name != "assume" or len(a.args) != 3:
             continue
-        tool, ob, why = (x.strip() for x in a.args)
+        tool, ob, why = [x.strip() for x in a.args]
         if tool not in ASSUME_TOOLS:
             ck.sink.error("E0110", f"`@assume`: unknown tool `{tool}`", a.loc, f"tools: {', '.join(ASSUME_TOOLS)}")
         elif ob not in obligations and ob not in _TOOL_KINDS:

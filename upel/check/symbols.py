@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from upel.check.types import Type
 from upel.syntax import ast
@@ -22,8 +23,8 @@ class Symbol:
     kind: str  # "type" | "error" | "const" | "fn" | "property"
     name: str
     package: str
-    decl: object  # the AST item
-    file: FileScope | None = None
+    decl: Any  # the AST item
+    file: Any = None  # its FileScope (set when declared)
 
     # Cached: asked at every use of the symbol; a symbol's name and declaration never change.
     @functools.cached_property

@@ -266,6 +266,16 @@ def print_conformance(out: Output, reports) -> int:
 # ---- entry ------------------------------------------------------------------------
 
 
+class _VersionAction(argparse.Action):
+    """`upel --version`: the version, then whether the compiled front end is in use (upel.syntax.native)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from upel.syntax.native import describe
+
+        print(f"upel {__version__}\n{describe()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("files", nargs="+", metavar="FILE", help=".upel files or directories")
@@ -273,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="search root for imported packages (repeatable; also UPEL_SPEC_PATH)")
     common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p = argparse.ArgumentParser(prog="upel", description="UPEL: one specification, verified code for many targets.")
-    p.add_argument("--version", action="version", version=f"upel {__version__}")
+    p.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and whether the front end runs compiled")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     c = sub.add_parser("check", parents=[common], help="parse and check specs, print diagnostics")
     c.set_defaults(func=cmd_check)

@@ -260,7 +260,7 @@ def ir_digest(doc: dict, remember: bool = True) -> str:
     digest = "sha256:" + hashlib.sha256(_encode(doc, True, False)).hexdigest()
     if key is not None:
         if len(_DIGESTS) >= 8:
-            _DIGESTS.pop(next(iter(_DIGESTS), None), None)  # the oldest
+            _DIGESTS.pop(next(iter(_DIGESTS)))  # the oldest (there are 8)
         _DIGESTS[key] = digest
     return digest
 

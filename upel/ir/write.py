@@ -15,13 +15,14 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from upel.diagnostics import UserError
 from upel.ir.encoding import canonical_cbor, ir_digest
 from upel.ir.schema import validate_ir_docs
 
 
-def render_json(doc: dict) -> bytes:
+def render_json(doc: Any) -> bytes:
     """`json.dumps(doc, indent=1, ensure_ascii=False)` and a newline, as UTF-8.
 
     With `indent` set, the json module uses its pure-Python encoder (a chain of
@@ -131,7 +132,7 @@ def write_ir(docs: dict[str, dict], out_dir: str, full_validation: bool = False)
         raise UserError(f"{out_dir}: exists and is not a directory")
     planned: list[tuple[Path, bytes]] = []
     summary: dict[str, dict] = {}
-    validate_ir_docs((docs[r] for r in sorted(docs)), full_validation)  # a failure is a checker bug: internal error
+    validate_ir_docs([docs[r] for r in sorted(docs)], full_validation)  # a failure is a checker bug: internal error
     for root in sorted(docs):
         doc = docs[root]
         digest = ir_digest(doc, remember=False)  # taken once per document here

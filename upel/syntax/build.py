@@ -21,7 +21,7 @@ from bisect import bisect_right
 
 from upel.diagnostics import DiagnosticSink
 from upel.syntax import ast
-from upel.syntax.ast import Loc, UnfrozenLoc, new_loc
+from upel.syntax.ast import NATIVE, Loc, UnfrozenLoc, new_loc
 from upel.syntax.drive import line_starts
 
 TYPE, VALUE, START = 0, 1, 2  # a token's fields
@@ -131,9 +131,11 @@ class Builder:
             end_line = bisect_right(starts, end)
             end_col = end - starts[end_line - 1] + 1
         # What `new_loc` does, inline: a `Loc` per node makes the call count.
+        if NATIVE:
+            return Loc(self.file, line, start - base + 1, end_line, end_col)
         loc = UnfrozenLoc(self.file, line, start - base + 1, end_line, end_col)
-        loc.__class__ = Loc
-        return loc
+        loc.__class__ = Loc  # type: ignore[assignment]
+        return loc  # type: ignore[return-value]
 
     def string(self, tok: tuple) -> str:
         value, problem = _decode_string(tok)
@@ -180,7 +182,8 @@ class Builder:
     def dotted_name(self, children, first, last):
         return ast.Path([t[VALUE] for t in children], self.loc(first, last))
 
-    path = dotted_name
+    def path(self, children, first, last):
+        return self.dotted_name(children, first, last)
 
     def use_decl(self, children, first, last):
         m = children[0]
@@ -322,14 +325,14 @@ class Builder:
                             "write `a < b and b < c`, or add parentheses if you mean to compare a bool")
         return ast.Binary(_CMP[op], a, b, loc)
 
-    def _binop(name):
-        def cb(self, children, first, last):
-            return ast.Binary(name, children[0], children[1], self.loc(first, last))
-        return cb
+    def bor(self, children, first, last):
+        return ast.Binary("bor", children[0], children[1], self.loc(first, last))
 
-    bor = _binop("bor")
-    bxor = _binop("bxor")
-    band = _binop("band")
+    def bxor(self, children, first, last):
+        return ast.Binary("bxor", children[0], children[1], self.loc(first, last))
+
+    def band(self, children, first, last):
+        return ast.Binary("band", children[0], children[1], self.loc(first, last))
 
     def shift(self, children, first, last):
         a, op, b = children
@@ -342,7 +345,15 @@ class Builder:
     def cmp_op(self, children, first, last):
         return children[0][VALUE]
 
-    shift_op = add_op = mul_op = cmp_op
+    # One method per rule (mypyc compiles no aliases in a class body).
+    def shift_op(self, children, first, last):
+        return children[0][VALUE]
+
+    def add_op(self, children, first, last):
+        return children[0][VALUE]
+
+    def mul_op(self, children, first, last):
+        return children[0][VALUE]
 
     def cast(self, children, first, last):
         return ast.Cast(children[0], children[1], self.loc(first, last))

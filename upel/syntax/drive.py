@@ -53,7 +53,11 @@ def _master_regex(scanner, ignore) -> tuple:
     match); the matched text names such a terminal. Returns the compiled
     regex, the names of its literal groups and {string: terminal name}.
     """
-    parts, literals, run, skips, before = [], {}, [], [], []
+    parts: list[str] = []
+    literals: dict[str, str] = {}
+    run: list[str] = []
+    skips: list[str] = []
+    before: list[str] = []
     if any(t.name.startswith(LITERALS) for t in scanner.terminals):
         raise AssertionError(f"a terminal's name starts with {LITERALS}")
     for t in scanner.terminals:
@@ -117,10 +121,10 @@ class Driver:
             raise AssertionError("upel.syntax.drive expects one lexer regex and keyword callbacks only")
         self._mre, self._literal_groups, self._literals = _master_regex(scanner, basic.ignore_types)
         # Per terminal type: its keyword check and a cache of the check's answers.
-        self._retype = {type_: (cb, {}) for type_, cb in lex_callbacks.items()}
+        self._retype: dict[str, tuple] = {type_: (cb, {}) for type_, cb in lex_callbacks.items()}
         table = frontend.parser.parser.parse_table
-        self._start = table.start_states["start"]
-        self._end = table.end_states["start"]
+        self._start: int = table.start_states["start"]
+        self._end: int = table.end_states["start"]
         # Re-key the table, one dict per state in a list (the states are
         # numbered 0..n-1): shift -> next state (int); unit reduction, which
         # keeps the value -> the goto symbol (str); reduction -> (size, goto
@@ -129,7 +133,7 @@ class Driver:
         # plain string; the keys here are plain strings.
         if sorted(table.states) != list(range(len(table.states))):
             raise AssertionError("lark's parse table states are not numbered 0..n-1")
-        self._states = []
+        self._states: list[dict] = []
         for state in range(len(table.states)):
             new = {}
             for sym, (action, arg) in table.states[state].items():
@@ -150,13 +154,13 @@ class Driver:
             if top == self._end:
                 raise AssertionError("a unit reduction reached the end state")  # not in this grammar
             act = states[top].get(ttype)
-            if act.__class__ is not str:
+            if type(act) is not str:
                 return top
             top = states[below][act]
 
     def tokens(self, text: str) -> list[tuple]:
         """All tokens of `text` as `(type, value, start offset)`, as lark's lexer types them."""
-        out = []
+        out: list[tuple] = []
         append = out.append
         retype, literal_groups, literals = self._retype, self._literal_groups, self._literals
         # The regex's scanner matches at the end of the previous match; the
@@ -199,10 +203,10 @@ class Driver:
         top = self._start  # the top of state_stack, kept in a local
         # Parallel stacks: LALR states, values, each value's first token index
         # and the height of the lark tree it stands for.
-        state_stack = [top]
-        value_stack = []
-        firsts = []
-        heights = []
+        state_stack: list[int] = [top]
+        value_stack: list = []
+        firsts: list[int] = []
+        heights: list[int] = []
         max_height = 0
         i = 0
         for tok in toks:
@@ -211,24 +215,24 @@ class Driver:
                 act = states[top].get(ttype)
                 if act is None:
                     raise Rejected
-                if act.__class__ is int:
+                if type(act) is int:
                     state_stack.append(act)
                     value_stack.append(tok)
                     firsts.append(i)
                     heights.append(0)
                     top = act
                     break
-                if act.__class__ is str:
+                if type(act) is str:
                     # Unit reductions keep the value and replace the top state;
                     # a chain of them (`?expr` down to `?primary`: up to 15)
                     # depends only on the state below, the top state and the
                     # lookahead, so its end state is looked up once per triple.
                     below = state_stack[-2]
                     key = (below, top, ttype)
-                    top = unit_chains.get(key)
-                    if top is None:
-                        top = self._unit_chain(below, act, ttype)
-                        unit_chains[key] = top
+                    chained = unit_chains.get(key)
+                    if chained is None:
+                        chained = unit_chains[key] = self._unit_chain(below, act, ttype)
+                    top = chained
                     state_stack[-1] = top
                     continue
                 size, origin, level, fn = act

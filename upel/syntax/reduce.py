@@ -80,7 +80,7 @@ def _reducer(rule, chain, builder_class: type):
     return level, _filtered(*spec, method)
 
 
-def _filter_spec(chain) -> tuple[tuple, int] | None:
+def _filter_spec(chain) -> tuple[tuple | None, int] | None:
     """lark's child filter for a rule as (to_include, append_none): which raw
     children it keeps, which it splices (`_rule`s) and where it puts None
     for a missing `[optional]`. None if the chain holds anything else."""
