@@ -39,13 +39,19 @@ class Outcome:
     errors: list[str]          # CBMC's ERROR messages (parse errors, type errors, ...)
 
 
-def parse(stdout: str) -> Outcome | None:
-    """The checks of one run, or None when the output is not CBMC's JSON (a crash)."""
+def _messages(stdout: str) -> list | None:
+    """CBMC's `--json-ui` output: a JSON list of messages, or None (a crash, other output)."""
     try:
         msgs = json.loads(stdout)
     except ValueError:
         return None
-    if not isinstance(msgs, list):
+    return msgs if isinstance(msgs, list) else None
+
+
+def parse(stdout: str) -> Outcome | None:
+    """The checks of one run, or None when the output is not CBMC's JSON (a crash)."""
+    msgs = _messages(stdout)
+    if msgs is None:
         return None
     checks: list[Check] = []
     errors: list[str] = []
@@ -69,11 +75,8 @@ def parse_properties(stdout: str) -> list[tuple[str, str]] | None:
     """(property id, description) of every property `--show-properties --json-ui` lists, in CBMC's
     order; None when the output is not such a listing. Unwinding assertions are not listed: symex
     creates them, and every run reports them whatever `--property` selects."""
-    try:
-        msgs = json.loads(stdout)
-    except ValueError:
-        return None
-    if not isinstance(msgs, list):
+    msgs = _messages(stdout)
+    if msgs is None:
         return None
     lists = [m["properties"] for m in msgs if isinstance(m, dict) and isinstance(m.get("properties"), list)]
     if len(lists) != 1:
