@@ -172,3 +172,26 @@ def test_stale_modules_compares_every_source():
 
 if __name__ == "__main__":
     Path(sys.argv[1]).write_text(json.dumps(fingerprint()), encoding="utf-8")
+
+
+def test_written_out_inits_match_the_fields():
+    # ast.py writes out each dataclass's `__init__` (mypyc compiles those, not the generated
+    # ones); a field added without its parameter, or in another order, must fail here. Read
+    # from the source: a compiled `__init__` has no inspectable signature.
+    import ast as pyast
+
+    src = (Path(__file__).resolve().parents[2] / "upel" / "syntax" / "ast.py").read_text(encoding="utf-8")
+    checked = 0
+    for node in pyast.parse(src).body:
+        if not isinstance(node, pyast.ClassDef) or not any(
+                "dataclass" in pyast.unparse(d) for d in node.decorator_list):
+            continue
+        fields = [st.target.id for st in node.body
+                  if isinstance(st, pyast.AnnAssign) and isinstance(st.target, pyast.Name)
+                  and "ClassVar" not in pyast.unparse(st.annotation)]
+        inits = [st for st in node.body if isinstance(st, pyast.FunctionDef) and st.name == "__init__"]
+        assert len(inits) == 1, node.name
+        params = [a.arg for a in inits[0].args.args[1:]]
+        assert params == fields, node.name
+        checked += 1
+    assert checked > 20
