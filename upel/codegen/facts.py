@@ -520,12 +520,7 @@ class _Analysis:
         if isinstance(init, _Rec) and n <= MAX_STEPS:
             return self.record_fold(e, env, facts, init, n)
         if rng is None or n > MAX_STEPS or not isinstance(init, Lin):
-            # one pass over an unknown accumulator and index: sound for every iteration
-            inner = dict(env)
-            inner[e["var"]] = self.fresh(e["var"], (e["lo"], e["hi"] - 1))
-            inner[e["acc"]] = self.value_of(e["t"], None, e["acc"])
-            self.ev(e["body"], inner, facts)
-            return self.value_of(e["t"], None, "fold"), facts
+            return self.fold_unknown(e, env, facts)
         acc_iv = interval(init, facts, self.ranges)
         for k in range(n):
             if acc_iv is None:
@@ -539,6 +534,15 @@ class _Analysis:
             nxt = interval(v, f, self.ranges) if isinstance(v, Lin) else rng
             acc_iv = nxt if nxt is not None else acc_iv
         return self.fresh("fold", (max(acc_iv[0], rng[0]), min(acc_iv[1], rng[1]))), facts
+
+    def fold_unknown(self, e, env, facts):
+        """One pass over an unknown accumulator and index: sound for every iteration
+        (its verdicts are and-ed with those of any iteration analysed before)."""
+        inner = dict(env)
+        inner[e["var"]] = self.fresh(e["var"], (e["lo"], e["hi"] - 1))
+        inner[e["acc"]] = self.value_of(e["t"], None, e["acc"])
+        self.ev(e["body"], inner, facts)
+        return self.value_of(e["t"], None, "fold"), facts
 
     def record_fold(self, e, env, facts, init: _Rec, n: int):
         """A fold whose accumulator is a record built in the function: one pass per
@@ -554,11 +558,7 @@ class _Analysis:
             if f is DEAD:
                 return None, DEAD  # every path of this iteration raises
             if not isinstance(v, _Rec) or {name for name, _ in v.fields} != set(ivs):
-                # not followed: the remaining iterations run once over an unknown accumulator
-                inner[e["acc"]] = self.value_of(e["t"], None, e["acc"])
-                inner[e["var"]] = self.fresh(e["var"], (e["lo"], e["hi"] - 1))
-                self.ev(e["body"], inner, facts)
-                return self.value_of(e["t"], None, "fold"), facts
+                return self.fold_unknown(e, env, facts)  # not followed: the rest as below
             ivs = {name: (interval(x, f, self.ranges) if isinstance(x, Lin) and ivs[name] is not None else None)
                    for name, x in v.fields}
         return _Rec(tuple((name, self.fresh("fold", iv) if iv is not None else None)
