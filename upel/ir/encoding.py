@@ -7,10 +7,11 @@ then bytewise (the length is in the key's head); we refuse non-text keys and
 floats rather than rely on anything else.
 
 Speed (the digest is taken by `upel ir` and by every backend): one pass
-writes the bytes directly (`_fast`), with each map shape's canonical key
-order and encoded keys computed once, strings and integers encoded once,
-and the pieces of scalar-only maps (the lowering shares one dict per type)
-reused by identity within the call; it checks every value on the way.
+writes the bytes directly into one bytearray (`_fast`), with each map
+shape's canonical key order and encoded keys computed once, strings and
+integers encoded once, and the bytes of a scalar-only map met a second time
+(the lowering shares one dict per type) reused by identity within the call;
+it checks every value on the way.
 Anything the pass does not expect (tuples, str subclasses, bad values) goes
 the slow, general way (cbor2 with `canonical=True`), which also words the
 errors. `ir_digest` remembers the last few digests by content (see
