@@ -208,10 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     c.set_defaults(func=cmd_registry)
     args = p.parse_args(argv)
     out = Output(False)
-    from upel.cli.main import guarded, tune_gc
+    from upel.cli.main import guarded
+    from upel.gcpolicy import release, tune_gc
 
     tune_gc()
-    return guarded(lambda: args.func(args, out), out)
+    try:
+        return guarded(lambda: args.func(args, out), out)
+    finally:
+        release()
 
 
 if __name__ == "__main__":

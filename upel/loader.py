@@ -176,24 +176,28 @@ def _find_package(name: str, roots: list[Path], loaded: set[Path]) -> list[tuple
 
 def _check_cycles(packages: dict[str, Package], sink: DiagnosticSink) -> None:
     state: dict[str, int] = {}
-
-    def visit(n: str, stack: list[str]) -> None:
-        state[n] = 1
-        for dep in packages[n].imports:
-            if dep not in packages:
-                continue
-            if state.get(dep) == 1:
-                cycle = stack[stack.index(dep):] + [n, dep] if dep in stack else [n, dep]
-                loc = _use_loc(packages[n], dep)
-                sink.error("E0105", "import cycle: " + " -> ".join(dict.fromkeys(cycle)) + f" -> {dep}", loc,
-                           "move the shared items into a package that both can import")
-            elif dep not in state:
-                visit(dep, stack + [n])
-        state[n] = 2
-
     for n in sorted(packages):
         if n not in state:
-            visit(n, [])
+            _find_cycles(n, [], packages, state, sink)
+
+
+# Depth-first walks are module functions, not recursive closures: a closure
+# that calls itself is a reference cycle (function -> cell -> function) that
+# holds everything it closes over until the collector runs (upel.gcpolicy).
+def _find_cycles(n: str, stack: list[str], packages: dict[str, Package], state: dict[str, int],
+                 sink: DiagnosticSink) -> None:
+    state[n] = 1
+    for dep in packages[n].imports:
+        if dep not in packages:
+            continue
+        if state.get(dep) == 1:
+            cycle = stack[stack.index(dep):] + [n, dep] if dep in stack else [n, dep]
+            loc = _use_loc(packages[n], dep)
+            sink.error("E0105", "import cycle: " + " -> ".join(dict.fromkeys(cycle)) + f" -> {dep}", loc,
+                       "move the shared items into a package that both can import")
+        elif dep not in state:
+            _find_cycles(dep, stack + [n], packages, state, sink)
+    state[n] = 2
 
 
 def _use_loc(pkg: Package, target: str) -> ast.Loc | None:
@@ -207,15 +211,14 @@ def _use_loc(pkg: Package, target: str) -> ast.Loc | None:
 def dependency_order(packages: dict[str, Package], root: str) -> list[str]:
     """`root` and everything it imports, dependencies first, ties by name."""
     out: list[str] = []
-    seen: set[str] = set()
-
-    def visit(n: str) -> None:
-        if n in seen or n not in packages:
-            return
-        seen.add(n)
-        for dep in packages[n].imports:
-            visit(dep)
-        out.append(n)
-
-    visit(root)
+    _deps_then(root, packages, set(), out)
     return out
+
+
+def _deps_then(n: str, packages: dict[str, Package], seen: set[str], out: list[str]) -> None:
+    if n in seen or n not in packages:
+        return
+    seen.add(n)
+    for dep in packages[n].imports:
+        _deps_then(dep, packages, seen, out)
+    out.append(n)

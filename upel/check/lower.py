@@ -291,19 +291,25 @@ def _canon(v):
 
 
 def _callee_first(functions: dict[str, dict]) -> list[dict]:
-    out, seen = [], set()
-
-    def visit(q: str) -> None:
-        if q in seen or q not in functions:
-            return
-        seen.add(q)
-        for c in functions[q]["calls"]:
-            visit(c)
-        out.append(functions[q])
-
+    out: list[dict] = []
+    seen: set[str] = set()
     for q in functions:
-        visit(q)
+        _callees_then(q, functions, seen, out)
     return out
+
+
+# The depth-first walks here and in upel.loader are module functions with
+# their state passed in, not closures: a recursive closure refers to itself
+# through its cell, a reference cycle that kept the whole Checker alive until
+# the collector found it (and the front end runs with the collector paused,
+# see upel.gcpolicy).
+def _callees_then(q: str, functions: dict[str, dict], seen: set[str], out: list[dict]) -> None:
+    if q in seen or q not in functions:
+        return
+    seen.add(q)
+    for c in functions[q]["calls"]:
+        _callees_then(c, functions, seen, out)
+    out.append(functions[q])
 
 
 def _reject_recursion(ck: Checker, packages: dict[str, dict]) -> None:
@@ -314,24 +320,25 @@ def _reject_recursion(ck: Checker, packages: dict[str, dict]) -> None:
                 graph[sym.qname] = getattr(sym, "calls", {})
     state: dict[str, int] = {}
     reported: set[frozenset] = set()
-
-    def visit(n: str, stack: list[str]) -> None:
-        state[n] = 1
-        stack.append(n)
-        for callee, loc in sorted(graph.get(n, {}).items()):
-            if state.get(callee) == 1:
-                cycle = stack[stack.index(callee):] + [callee]
-                key = frozenset(cycle)
-                if key not in reported:
-                    reported.add(key)
-                    names = " -> ".join(c.rsplit(".", 1)[1] for c in cycle)
-                    msg = f"`{cycle[0].rsplit('.', 1)[1]}` calls itself" if len(cycle) == 2 else f"recursion: {names}"
-                    ck.sink.error("E0215", msg, loc, "UPEL functions are total: use `fold` for bounded iteration")
-            elif callee not in state:
-                visit(callee, stack)
-        stack.pop()
-        state[n] = 2
-
     for n in sorted(graph):
         if n not in state:
-            visit(n, [])
+            _find_recursion(n, [], graph, state, reported, ck.sink)
+
+
+def _find_recursion(n: str, stack: list[str], graph: dict[str, dict[str, ast.Loc]], state: dict[str, int],
+                    reported: set[frozenset], sink: DiagnosticSink) -> None:
+    state[n] = 1
+    stack.append(n)
+    for callee, loc in sorted(graph.get(n, {}).items()):
+        if state.get(callee) == 1:
+            cycle = stack[stack.index(callee):] + [callee]
+            key = frozenset(cycle)
+            if key not in reported:
+                reported.add(key)
+                names = " -> ".join(c.rsplit(".", 1)[1] for c in cycle)
+                msg = f"`{cycle[0].rsplit('.', 1)[1]}` calls itself" if len(cycle) == 2 else f"recursion: {names}"
+                sink.error("E0215", msg, loc, "UPEL functions are total: use `fold` for bounded iteration")
+        elif callee not in state:
+            _find_recursion(callee, stack, graph, state, reported, sink)
+    stack.pop()
+    state[n] = 2

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from upel import __version__
 from upel.diagnostics import DiagnosticSink, UserError, render
+from upel.gcpolicy import front_end, release, tune_gc
 from upel.loader import Program
 
 
@@ -32,12 +33,13 @@ class Front:
         from upel.loader import load
 
         self.sink = DiagnosticSink()
-        self.program: Program = load(paths, spec_path, self.sink, deps)
         self.docs: dict[str, dict] | None = None
-        # After load errors (syntax, missing packages) the checker would only
-        # repeat them as unknown names; it runs once the sources are whole.
-        if not self.sink.has_errors:
-            self.docs = check_program(self.program, self.sink)
+        with front_end():
+            self.program: Program = load(paths, spec_path, self.sink, deps)
+            # After load errors (syntax, missing packages) the checker would only
+            # repeat them as unknown names; it runs once the sources are whole.
+            if not self.sink.has_errors:
+                self.docs = check_program(self.program, self.sink)
 
     @property
     def ok(self) -> bool:
@@ -322,16 +324,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def tune_gc() -> None:
-    """Collect cycles less often. The AST and IR are large, acyclic trees; at the
-    default thresholds Python's full collections rescan them again and again,
-    which made a 10,000-operator spec cost 14x a 1,000-operator one instead of
-    10x (docs/performance.md). Only the command entry points call this."""
-    import gc
-
-    gc.set_threshold(100_000, 50, 1000)
-
-
 def guarded(run, out: Output) -> int:
     """Run a command: user errors are one line (exit 1), bugs one line asking
     for a report (exit 2, traceback with UPEL_DEBUG=1), never a raw traceback."""
@@ -356,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = Output(args.json)
     tune_gc()
-    return guarded(lambda: args.func(args, out), out)
+    try:
+        return guarded(lambda: args.func(args, out), out)
+    finally:
+        release()
 
 
 if __name__ == "__main__":
