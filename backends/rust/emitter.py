@@ -44,7 +44,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 
-from upel.codegen.facts import safe_ops
+from upel.codegen.facts import verdicts
 from upel.interp.intops import BUILTIN_ERROR_NAMES
 from upel.ir.encoding import package_digest
 from upel.ir.model import IRIndex, int_bounds
@@ -404,8 +404,9 @@ class FnEmitter:
         self.taken = _Layered(mod.names.taken[mod.pkg], {"Some", "None", "Ok", "Err"})
         self.locals: dict[str, str] = {}
         self._div: dict[int, bool] = {}
-        # checked operations that cannot fail on any path (upel/codegen/facts.py): plain Rust
-        self.safe = safe_ops(self.ix, fn, mod.names.summaries)
+        # checked operations that cannot fail on any path (upel/codegen/facts.py): plain Rust;
+        # overflow guards such as `x > MAX - d` (d >= 0): `x.checked_add(d).is_none()`
+        self.safe, self.guards = verdicts(self.ix, fn, mod.names.summaries)
         # parameters passed as `&T` (the spec forbids shadowing, so a name
         # means the parameter throughout the function)
         self.ref_params = {p["name"] for p in fn["params"] if mod.by_ref(p["type"])}
@@ -528,6 +529,10 @@ class FnEmitter:
             sym = "&&" if op == "and" else "||"
             return Out(f"{self.par(a, p)} {sym} {self.par(b, p + 1)}", p, _refs(a, b), False,
                        a.raises or b.raises, a.bare_struct or b.bare_struct)
+        if id(e) in self.guards:
+            g = self.overflow_guard(e, a)
+            if g is not None:
+                return g
         b = self.ex(e["b"])
         d = self.strict([a, b])
         if d:
@@ -563,6 +568,28 @@ class FnEmitter:
         elif kind == "sat" and self.bounded(t):
             code = f"{self.rt('clamp')}({code}, {self.bounds(t)})"
         return self.wrap(code, P_ATOM, t, a, b)
+
+    def overflow_guard(self, e: dict, a: Out) -> Out | None:
+        """A comparison such as `x > MAX - d` that facts.py proved to be true
+        exactly when x + d (or, for `x > MAX + d`, x - d) leaves T:
+        `x.checked_add(d).is_none()`, which LLVM merges with the `x + d` that
+        follows (one `add` and `jo`). Only for a T whose value set is its whole
+        storage type. `a` is e["a"] emitted."""
+        method, xe, de = self.guards[id(e)]
+        t = xe["t"]
+        if self.bounded(t):
+            return None
+        x = a if xe is e["a"] else self.ex(xe)
+        d = self.ex(de)
+        if xe is e["a"]:
+            dv = self.strict([x, d])  # x first, as in the comparison
+            if dv:
+                return dv
+        elif a.raises or a.div or x.raises or x.div:
+            return None  # the bound, then x: the checked op takes x first, so only when nothing raises
+        rx, rd = self.raw(x, t), self.raw(d, t)
+        code = f"{self.par(rx, P_ATOM)}.checked_{method}({rd.code}).is_none()"
+        return Out(code, P_ATOM, _refs(x, d), False, x.raises or d.raises)
 
     def _source(self, e: dict) -> tuple[Out, dict, int, int]:
         """Operand of a cast/conversion: (native code, its int type, lo, hi of its values)."""

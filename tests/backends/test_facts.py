@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from conftest import front
 
-from upel.codegen.facts import Lin, le, prove, safe_ops
+from upel.codegen.facts import Lin, le, prove, safe_ops, verdicts
 from upel.ir.model import IRIndex
 
 HEAD = """package t.f version "1.0.0";
@@ -192,3 +192,82 @@ def test_deterministic():
         runs.append(got)
     assert runs[0] == runs[1]
     assert any(any(v) for _, v in runs[0]) and any(not all(v) for _, v in runs[0])
+
+
+# ---- overflow guards --------------------------------------------------------------------
+# tests/backends/guards.upel: for each function, whether each of its `>`/`<` comparisons
+# (pre-order) is an overflow guard: `x > MAX - d` with d >= 0 proved where it is tested
+# (or `x < MIN - d` with d <= 0; `x > MAX + d` / `x < MIN + d` for x - d).
+GUARDS = {
+    "g_add": [False, True, False, True],
+    "g_sub": [False, True, False, True],
+    "g_mirror": [True, False, True],  # `MAX - d < x`; `d >= 0` is not a `>`
+    "g_upper_only": [True],
+    "g_unsigned": [True],  # a u8 is >= 0: no condition needed
+    "g_field": [False, True, False, True],
+    # must stay: nothing says d >= 0 (MAX - d overflows for d < 0)
+    "g_no_fact": [False],
+    # must stay: d < 0 is the wrong sign
+    "g_wrong_sign": [False, False],
+    # must stay: 100 is not the type's maximum (x > 100 - d is not an overflow)
+    "g_not_max": [False, False],
+    # must stay: the fact d > 0 is on the other branch
+    "g_else_branch": [False, False],
+    # a guard of Pct's value set (Rust keeps the comparison: the storage is wider)
+    "g_ranged": [False, True, False, True],
+    # must stay: 100 - d can fall below Small's minimum 5 (the subtraction can fail)
+    "g_ranged_low": [False],
+    "g_order": [False, True],
+    "g_order_mirror": [False, True],
+}
+
+
+def _cmps(e, out):
+    if isinstance(e, dict):
+        if e.get("k") == "bin" and e.get("op") in ("gt", "lt"):
+            out.append(e)
+        for key in ("a", "b", "c", "then", "else", "e", "i", "v", "init", "body", "result", "args", "elems",
+                    "fields", "lets", "arms"):
+            if key in e:
+                _cmps(e[key], out)
+    elif isinstance(e, list):
+        for x in e:
+            _cmps(x, out)
+    return out
+
+
+def test_overflow_guards():
+    from pathlib import Path
+    sink, program, docs = front([Path(__file__).parent / "guards.upel"])
+    assert not sink.has_errors, [f"{d.code}: {d.message}" for d in sink.items]
+    ix = IRIndex(docs[program.roots[0]])
+    names = sorted(q.rsplit(".", 1)[1] for q in ix.functions)
+    assert names == sorted(GUARDS)
+    for name, expected in GUARDS.items():
+        fn = ix.functions["edge.guards." + name]
+        v = verdicts(ix, fn)
+        assert v.safe == safe_ops(ix, fn)  # the same analysis
+        got = [id(c) in v.guards for c in _cmps(fn["body"], [])]
+        assert got == expected, name
+        for k, (method, x, d) in v.guards.items():
+            cmp = next(c for c in _cmps(fn["body"], []) if id(c) == k)
+            bound = cmp["b"] if x is cmp["a"] else cmp["a"]
+            assert method == {"sub": "add", "add": "sub"}[bound["op"]]
+            assert id(bound) in v.safe and d in (bound["a"], bound["b"])
+
+
+def test_guards_of_the_ledger():
+    # apply_leg's two balance_overflow conditions, add_cents's and sub_cents's
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "specs"
+    sink, program, docs = front([root / "fintech"])
+    assert not sink.has_errors
+    count = {}
+    for r in program.roots:
+        ix = IRIndex(docs[r])
+        for q, fn in ix.functions.items():
+            g = verdicts(ix, fn).guards
+            if g:
+                count[q] = sorted(m for m, _, _ in g.values())
+    assert count == {"fintech.ledger.apply_leg": ["add", "add"], "fintech.money.add_cents": ["add", "add"],
+                     "fintech.money.sub_cents": ["sub", "sub"]}

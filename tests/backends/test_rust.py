@@ -643,9 +643,46 @@ def test_injection_property_compiles(tmp_path_factory, text):
 # ---- the oldest supported compiler -------------------------------------------------------
 
 
+# ---- overflow guards (upel/codegen/facts.py verdicts().guards) ----------------------------
+
+GUARDS = Path(__file__).parent / "guards.upel"
+
+
+@pytest.fixture(scope="module")
+def guards_doc() -> dict:
+    return single_doc([GUARDS])
+
+
+def test_overflow_guards(guards_doc):
+    """`x > MAX - d` where d >= 0 is proved (and the like) is emitted as the
+    checked add or sub, which LLVM shares with the `x + d` after it (the
+    ledger's apply_leg: one `add`/`jo`); every other comparison stays."""
+    code = rust.generate(guards_doc, {})["edge_guards.rs"]
+    for line in ("if d > 0i8 && x.checked_add(d).is_none() {", "if d < 0i8 && x.checked_add(d).is_none() {",
+                 "if d < 0i8 && x.checked_sub(d).is_none() {", "if d > 0i8 && x.checked_sub(d).is_none() {",
+                 "if d >= 0i8 && x.checked_add(d).is_none() {", "if d >= 0i64 && x.checked_add(d).is_none() {",
+                 "if x.checked_add(d).is_none() {", "if d > 0i64 && a.balance.checked_add(d).is_none() {",
+                 # x may raise: it is still evaluated first
+                 "if d > 0i8 && rt::div(a, b)?.checked_add(d).is_none() {",
+                 # must stay: no fact, wrong sign, not the maximum, other branch, storage wider than
+                 # the type, a subtraction that can fail, a raising x after the bound
+                 "if x > rt::sub(MAX8, d)? {", "if d < 0i8 && x > rt::sub(MAX8, d)? {",
+                 "if d > 0i8 && x > 100i8 - d {", "if d > Pct(0i16) && x > Pct(Pct(1000i16).0 - d.0) {",
+                 "if x > Small(rt::sub_in(Small(100u8).0, d.0, 5u8, 100u8)?) {",
+                 "if d > 0i8 && (MAX8 - d) < rt::div(a, b)? {"):
+        assert line in code, line
+    assert code.count("checked_") == 11
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["examples", "traps", "shapes", "injection"])
-def test_rustc_1_63(which, monkeypatch, traps_doc, shapes_doc, injection_doc):
+def test_overflow_guards_conform(guards_doc):
+    need_rustc()
+    assert_conforms(guards_doc, samples=3000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["examples", "traps", "shapes", "injection", "guards"])
+def test_rustc_1_63(which, monkeypatch, traps_doc, shapes_doc, injection_doc, guards_doc):
     """Debian 12 ships rustc 1.63: the same code must build there with -D
     warnings and give the same answers."""
     need_old_rustc(monkeypatch)
@@ -656,6 +693,8 @@ def test_rustc_1_63(which, monkeypatch, traps_doc, shapes_doc, injection_doc):
         assert_conforms(traps_doc, samples=200)
     elif which == "shapes":
         assert_conforms(shapes_doc, samples=100)
+    elif which == "guards":
+        assert_conforms(guards_doc, samples=500)
     else:
         assert_conforms(injection_doc, samples=200)
 

@@ -30,6 +30,13 @@ MAX_SPLITS disjunctions. No multiplication of two unknowns is linear: for
 those, the product of the operands' intervals decides; `div`/`rem` are safe
 when the divisor is known to be >= 1 (and the result fits a ranged type),
 `abs` when its operand's interval is bounded away from the type's MIN.
+
+`verdicts(ix, fn)` also returns the *overflow guards* of `fn`: comparisons
+`x > T.max - d` whose d is proved >= 0 where they are evaluated (or
+`x < T.min - d` with d <= 0; `x > T.max + d` / `x < T.min + d` for x - d),
+which are true exactly when x + d (x - d) leaves T. A backend may emit those
+as its overflow-checked add or sub (Rust `checked_add`), which the compiler
+can then share with the `x + d` that usually follows.
 """
 
 from __future__ import annotations
@@ -169,6 +176,8 @@ class _Analysis:
         self.ix = ix
         self.ranges: dict[str, tuple[int, int]] = {}
         self.verdict: dict[int, bool] = {}
+        self.guards: dict[int, bool] = {}  # comparisons that test whether x + d leaves a type (guard())
+        self.guard_of: dict[int, tuple] = {}  # such a comparison -> (id of its bound, method, x, d)
         self.summaries = summaries
         self.n = 0
 
@@ -418,6 +427,8 @@ class _Analysis:
             return [], [], DEAD
         if not (isinstance(a, Lin) and isinstance(b, Lin)):
             return [], [], facts
+        if op in ("gt", "lt"):
+            self.guard(e, a, b, facts)
         rel = {
             "lt": ([(lt(a, b),)], [(le(b, a),)]),
             "le": ([(le(a, b),)], [(lt(b, a),)]),
@@ -427,6 +438,46 @@ class _Analysis:
             "ne": ([(lt(a, b), lt(b, a))], [(le(a, b),), (le(b, a),)]),
         }[op]
         return rel[0], rel[1], facts
+
+    def guard(self, e: dict, a: Lin, b: Lin, facts: tuple) -> None:
+        """An overflow guard: `x > T.max - d` where d >= 0 on this path, or
+        `x < T.min - d` where d <= 0, is true exactly when the exact x + d lies
+        outside T's value set (with d >= 0 it cannot fall below T.min, since
+        x >= T.min; with d <= 0 it cannot exceed T.max). Likewise `x > T.max + d`
+        (d <= 0) and `x < T.min + d` (d >= 0) for x - d. The bound may be on
+        either side of the comparison; x, d, the bound and its constant are all
+        of type T. Recorded per node, and-ed over every pass that reaches it."""
+        up = e["op"] == "gt"  # x > bound, or (mirrored) bound > x
+        for x, s, sv, upward in ((e["a"], e["b"], b, up), (e["b"], e["a"], a, not up)):
+            if not (s["k"] == "bin" and s["op"] in ("add", "sub")):
+                continue
+            t = s["t"]
+            rng = self.type_range(t)
+            if rng is None or not (x["t"] == t == s["a"]["t"] == s["b"]["t"]):
+                continue
+            k, d_node = self.int_const(s["a"]), s["b"]
+            if k is None and s["op"] == "add":
+                k, d_node = self.int_const(s["b"]), s["a"]  # d + K
+            if k is None or k != (rng[1] if upward else rng[0]):
+                continue
+            if s["op"] == "sub":  # bound = k - d: x + d leaves T; needs d >= 0 (up) / d <= 0
+                d, method, nonneg = Lin.of(k).add(sv, -1), "add", upward
+            else:  # bound = k + d: x - d leaves T; needs d <= 0 (up) / d >= 0
+                d, method, nonneg = sv.add(Lin.of(k), -1), "sub", not upward
+            ok = prove(le(ZERO, d) if nonneg else le(d, ZERO), facts, self.ranges)
+            self.guards[id(e)] = self.guards.get(id(e), True) and ok
+            self.guard_of[id(e)] = (id(s), method, x, d_node)
+            return
+
+    def int_const(self, e: dict) -> int | None:
+        """The value of an integer literal or constant (None for anything else)."""
+        if e["k"] == "lit":
+            v = e["v"]
+        elif e["k"] == "const":
+            v = self.ix.consts[e["name"]]["value"]
+        else:
+            return None
+        return v if type(v) is int else None
 
     def join(self, e: dict, outs: list) -> tuple[Any, tuple | None]:
         """The value after branches: the one living branch as it is (with its
@@ -629,8 +680,34 @@ def summary(ix: IRIndex, qname: str, memo: dict):
     return res
 
 
-def safe_ops(ix: IRIndex, fn: dict, memo: dict | None = None) -> frozenset[int]:
-    """Ids of the checked arithmetic nodes of `fn` that cannot fail."""
+class Verdicts(NamedTuple):
+    """What the analysis of one function proves (node ids, `id()`).
+
+    safe: the checked arithmetic nodes that cannot fail (see the module
+    docstring). guards: the comparisons `x > T.max - d` (d >= 0 on every path
+    that reaches them), `x < T.min - d` (d <= 0), `x > T.max + d` (d <= 0),
+    `x < T.min + d` (d >= 0), with the bound on either side: each is true
+    exactly when the exact x + d (the first two) or x - d (the others) lies
+    outside the value set of T (the type of x, d, the bound and its
+    constant). They map to (method, x node, d node), method "add" or "sub":
+    a backend may emit the target's overflow-checked add or sub of x and d
+    instead. Only comparisons whose bound is in `safe` are listed, so the
+    replaced form drops no check.
+    """
+
+    safe: frozenset[int]
+    guards: dict[int, tuple[str, dict, dict]]
+
+
+def verdicts(ix: IRIndex, fn: dict, memo: dict | None = None) -> Verdicts:
+    """Both verdicts of one analysis of `fn`."""
     a = _Analysis(ix, {} if memo is None else memo)
     a.function(fn)
-    return frozenset(k for k, ok in a.verdict.items() if ok)
+    safe = frozenset(k for k, ok in a.verdict.items() if ok)
+    guards = {k: a.guard_of[k][1:] for k, ok in a.guards.items() if ok and a.guard_of[k][0] in safe}
+    return Verdicts(safe, guards)
+
+
+def safe_ops(ix: IRIndex, fn: dict, memo: dict | None = None) -> frozenset[int]:
+    """Ids of the checked arithmetic nodes of `fn` that cannot fail."""
+    return verdicts(ix, fn, memo).safe
