@@ -44,7 +44,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 
-from upel.codegen.facts import verdicts
+from upel.codegen.facts import document_facts
 from upel.interp.intops import BUILTIN_ERROR_NAMES
 from upel.ir.encoding import package_digest
 from upel.ir.model import IRIndex, int_bounds
@@ -239,7 +239,7 @@ class Names:
 
     def __init__(self, doc: dict) -> None:
         self.ix = IRIndex(doc)
-        self.summaries: dict = {}  # upel.codegen.facts: callee result ranges, shared by all functions
+        self.facts = document_facts(self.ix)  # upel.codegen.facts, shared with the other backends
         self.modules: dict[str, str] = {}
         self.items: dict[str, str] = {}  # qname -> ident within its module
         self.pkg_of: dict[str, str] = {}  # qname -> package name
@@ -406,7 +406,7 @@ class FnEmitter:
         self._div: dict[int, bool] = {}
         # checked operations that cannot fail on any path (upel/codegen/facts.py): plain Rust;
         # overflow guards such as `x > MAX - d` (d >= 0): `x.checked_add(d).is_none()`
-        self.safe, self.guards = verdicts(self.ix, fn, mod.names.summaries)
+        self.safe, self.guards = mod.names.facts.of(fn)
         # parameters passed as `&T` (the spec forbids shadowing, so a name
         # means the parameter throughout the function)
         self.ref_params = {p["name"] for p in fn["params"] if mod.by_ref(p["type"])}

@@ -271,3 +271,27 @@ def test_guards_of_the_ledger():
                 count[q] = sorted(m for m, _, _ in g.values())
     assert count == {"fintech.ledger.apply_leg": ["add", "add"], "fintech.money.add_cents": ["add", "add"],
                      "fintech.money.sub_cents": ["sub", "sub"]}
+
+
+def test_document_facts_shared_until_the_document_changes():
+    # one analysis per document for all backends of a `upel gen`; an edit in place is seen
+    import copy
+    from pathlib import Path
+
+    from upel.codegen.facts import document_facts
+    root = Path(__file__).resolve().parents[2] / "specs"
+    sink, program, docs = front([root / "fintech"])
+    doc = docs["fintech.ledger"]
+    first, second = document_facts(IRIndex(doc)), document_facts(IRIndex(doc))
+    assert first is second
+    ix = IRIndex(doc)
+    for q, fn in ix.functions.items():
+        assert first.of(fn) == verdicts(ix, fn), q
+        assert first.of(fn) is first.of(fn)
+    assert document_facts(IRIndex(copy.deepcopy(doc))) is not first  # equal content, another document
+    fn = IRIndex(doc).functions["fintech.ledger.apply_leg"]
+    fn["qname"] += "_edited"
+    try:
+        assert document_facts(IRIndex(doc)) is not first
+    finally:
+        fn["qname"] = fn["qname"].removesuffix("_edited")

@@ -15,7 +15,7 @@ it checks every value on the way.
 Anything the pass does not expect (tuples, str subclasses, bad values) goes
 the slow, general way (cbor2 with `canonical=True`), which also words the
 errors. `ir_digest` remembers the last few digests by content (see
-`_content_key`), so the backends of one `upel gen` share one computation.
+`content_key`), so the backends of one `upel gen` share one computation.
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def strip_locs(value: Any) -> Any:
     return value
 
 
-def _content_key(doc: Any) -> bytes | None:
+def content_key(doc: Any) -> bytes | None:
     """A hash of `doc`'s exact content, or None if it cannot be taken.
 
     marshal writes exact types (bool apart from int, no subclasses: those
@@ -255,7 +255,7 @@ def ir_digest(doc: dict, remember: bool = True) -> str:
 
     `remember=False` for a digest taken once (`upel ir`): recognising the
     document again costs about a fifth of computing its digest."""
-    key = _content_key(doc) if remember else None
+    key = content_key(doc) if remember else None
     if key is not None and key in _DIGESTS:
         return _DIGESTS[key]
     digest = "sha256:" + hashlib.sha256(_encode(doc, True, False)).hexdigest()
