@@ -450,6 +450,31 @@ def test_example_spec_is_proved(spec, tmp_path):
     assert {o.id for o in obligations(doc, {doc["root"]})} <= set(recs)
 
 
+# In CI, on two examples: every obligation is proved except the ones CBMC is known not to decide
+# in time (docs/verification.md, "Open"), and those may only time out, never be refuted. A proof
+# lost, a new timeout or any failure fails the test. The full proofs above stay gated.
+KNOWN_OPEN = {
+    "avionics/units": {"avionics.units.feet_to_meters:ensures[0]", "avionics.units.meters_to_feet:ensures[0]",
+                       "avionics.units.feet_meters_roundtrip_error:property",
+                       "avionics.units.feet_to_meters_monotonic:property"},
+    "medtech/infusion": {"medtech.infusion.rate_monotonic_in_dose:property",
+                         "medtech.infusion.remaining_decreases_with_time:property"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", sorted(KNOWN_OPEN))
+def test_example_spec_is_proved_but_for_known_timeouts(spec, tmp_path):
+    doc = load(ROOT / "specs" / f"{spec}.upel", ROOT / "specs", spec.replace("/", "."))
+    recs = run_cbmc(doc, tmp_path, timeout=15.0)
+    from upel.verify.obligations import obligations
+
+    assert {o.id for o in obligations(doc, {doc["root"]})} <= set(recs)
+    open_ = {k: r.verdict for k, r in recs.items() if r.verdict != "proved"}
+    assert set(open_) <= KNOWN_OPEN[spec], {k: recs[k].message for k in set(open_) - KNOWN_OPEN[spec]}
+    assert set(open_.values()) <= {"timeout"}, {k: recs[k].message for k, v in open_.items() if v != "timeout"}
+
+
 def test_scope_limits_harnesses():
     # a run limited to some packages (an import proved by an earlier root) writes only their harnesses
     from upel.proofs.cbmc.harness import HarnessWriter, prepared_ir
