@@ -27,7 +27,9 @@ Shape of the generated C (C11, no dynamic allocation, no undefined behaviour):
   (`UPEL_TRY`, `return UPEL_INDEX;` ...), so the first error wins. `if`,
   `match`, blocks, `and`/`or` and `fold` become statements. Checked,
   wrapping and saturating arithmetic, shifts and casts go through the
-  helpers of `upel_rt.h`, which know the value set [lo, hi] and the width;
+  helpers of `upel_rt.h`, which know the value set [lo, hi] and the width
+  (shifts and masks by a constant, and an `|` of disjoint bits, are written
+  in arithmetic form instead: `*`, `/`, `%`, `+`; see `arith_shift`);
   a checked operation that upel/codegen/facts.py proves cannot fail (its
   exact result is in the value set on every path) is the plain C operator
   instead (docs/backends.md, "Checks that cannot fail"; WP with RTE proves
@@ -36,6 +38,9 @@ Shape of the generated C (C11, no dynamic allocation, no undefined behaviour):
   requires/ensures are also stated in ACSL on each prototype (as
   implications on the returned status, since the functions are total);
   a clause that cannot be stated faithfully in ACSL is kept as a comment.
+  A bit-level function (one with a shift or a bitwise operator) whose body
+  is an ACSL term also states its result (`upel_value`), so that WP, which
+  sees a callee only through its contract, can prove its callers.
   Clauses are named (`ACSL_*` below) so that Frama-C WP's goals map back to
   the UPEL obligations (proofs/framac/wp.py); arguments are required to lie
   in their type's value set and results ensured to (`upel_valid_*`), and
@@ -687,12 +692,69 @@ class Emitter:
 # Function bodies
 
 
+def bit_span(em: Emitter, e: dict, spans: dict | None = None, depth: int = 0) -> tuple[int, int]:
+    """(n, z) for an unsigned integer expression: its value is below 2^n and a multiple of
+    2^z (z >= n only for 0). Conservative: the value set of the type, unless the expression
+    is a literal, a widening cast, a constant left shift that cannot wrap, an `|` of such, a
+    let-bound local (`spans`: name -> span), a block, an `if`/`match` (arms that raise do
+    not count), or a call (the span of the callee's body, a few calls deep)."""
+    sc = em.scalar(e["t"])
+    k = e["k"]
+    if k == "raise":
+        return 0, 64
+    if sc is None or sc.signed or sc.is_bool:
+        return 64, 0
+    n = max(0, sc.hi).bit_length()
+    spans = spans or {}
+    if k == "lit" and isinstance(e["v"], int) and not isinstance(e["v"], bool) and e["v"] >= 0:
+        v = e["v"]
+        return v.bit_length(), ((v & -v).bit_length() - 1 if v else 64)
+    if k == "local" and e["name"] in spans:
+        return spans[e["name"]]
+    if k == "cast":
+        src = em.scalar(e["a"]["t"])
+        if src is not None and not src.signed and not src.is_bool and src.hi <= sc.hi:
+            return bit_span(em, e["a"], spans, depth)
+    if k == "bin" and e["op"] == "shl" and e["b"]["k"] == "lit":
+        an, az = bit_span(em, e["a"], spans, depth)
+        s = e["b"]["v"]
+        if an + s <= n:
+            return an + s, min(az + s, 64)
+    if k == "bin" and e["op"] == "bor":
+        (an, az), (bn, bz) = bit_span(em, e["a"], spans, depth), bit_span(em, e["b"], spans, depth)
+        return max(an, bn), min(az, bz)
+    if k == "block":
+        inner = dict(spans)
+        for let in e["lets"]:
+            inner[let["name"]] = bit_span(em, let["e"], inner, depth)
+        return bit_span(em, e["result"], inner, depth)
+    if k in ("if", "match"):
+        arms = [e["then"], e["else"]] if k == "if" else [a["body"] for a in e["arms"]]
+        got = [bit_span(em, a, spans, depth) for a in arms]
+        return max(x for x, _ in got), min(z for _, z in got)
+    if k == "call" and depth < 4:
+        cn, cz = bit_span(em, em.ix.functions[e["fn"]]["body"], {}, depth + 1)
+        return min(cn, n), cz
+    return n, 0
+
+
+def always_raises(e: dict) -> bool:
+    return e["k"] == "raise" or (e["k"] == "block" and always_raises(e["result"]))
+
+
+def disjoint(em: Emitter, e: dict, spans: dict) -> bool:
+    """True when the unsigned `e.a | e.b` has no bit set in both operands: then it is `a + b`."""
+    (an, az), (bn, bz) = bit_span(em, e["a"], spans), bit_span(em, e["b"], spans)
+    return an <= bz or bn <= az
+
+
 class FnEmitter:
     def __init__(self, em: Emitter, pkg: dict, fn: dict) -> None:
         self.em, self.pkg, self.fn = em, pkg, fn
         self.namer = Namer(outer=em.globals)
         self.out = self.namer.fresh("out")
         self.env: dict[str, Atom] = {}
+        self.spans: dict[str, tuple[int, int]] = {}  # let-bound locals: bit_span of their value
         # checked operations that cannot fail on any path (upel/codegen/facts.py): plain C
         self.safe = safe_ops(em.ix, fn, em.summaries)
         self.lines: list = []
@@ -899,11 +961,74 @@ class FnEmitter:
         if op in BITWISE:
             if sc.signed:
                 return self.define(t, f"({sc.base})upel_{op}_s({bare(a.c)}, {bare(b.c)})", hint)
+            arith = self.arith_bitwise(e, sc, a, b)
+            if arith is not None:
+                return self.define(t, arith, hint)
             return self.define(t, f"({sc.base})({a.c} {BITWISE[op]} {b.c})", hint)
         if op in ("shl", "shr"):
+            if b.value is not None and not isinstance(b.value, bool) and (op == "shr" or not sc.signed):
+                return self.define(t, self.arith_shift(e, sc, a, int(b.value)), hint)
             n = f"{b.value}u" if b.value is not None else f"(uint64_t){paren(b.c)}"
             return self.define(t, f"({sc.base})upel_{op}_{sc.core}({bare(a.c)}, {n}, {sc.width})", hint)
         raise AssertionError(f"unknown binary op {op}")
+
+    # ---- bit operations by constants, in arithmetic form ---------------------------------
+    # Frama-C WP's integer model relates `<<`, `>>`, `&` and `|` to neither arithmetic
+    # nor the bounds of their operands, so a contract that depends on a packed or masked
+    # value is not provable through them. The same operations by a constant are written
+    # in the arithmetic form it reasons about, which gcc -O2 compiles to the same
+    # instructions (a shift, an `and`, an `add` or `lea` for a disjoint `or`):
+    # - unsigned `x << k` (k < w): `x * 2^k`, reduced `% 2^w` when it may exceed w bits
+    #   (`bit_span`) and w is narrower than C's unsigned arithmetic (32 or 64 bits), which
+    #   otherwise wraps it;
+    # - unsigned `x >> k` (k < w): `x / 2^k`;
+    # - signed `x >> k` (k < w - 1), floor division: `x >= 0 ? x / 2^k : -1 - (-1 - x) / 2^k`
+    #   (C's `/` truncates; `-1 - x` cannot overflow for x < 0), and for k >= w - 1
+    #   `x < 0 ? -1 : 0` (x lies in [-2^(w-1), 2^(w-1)));
+    # - an unsigned shift by k >= w: 0, as the runtime helpers;
+    # - unsigned `x & (2^k - 1)`: `x % 2^k`;
+    # - unsigned `a | b` whose set bits cannot overlap (`bit_span`: every bit of one lies
+    #   below the lowest possible bit of the other): `a + b`, which cannot carry.
+    # Shifts by a variable amount and the other bitwise operations keep the helpers.
+    def pow2(self, sc: Scalar, k: int) -> str:
+        return c_int(1 << k, False, 64) if k >= 32 or sc.bits == 64 else f"{1 << k}u"
+
+    def arith_shift(self, e: dict, sc: Scalar, a: Atom, k: int) -> str:
+        op, x = e["op"], paren(a.c)
+        if op == "shl":  # unsigned only
+            if k >= sc.width:
+                return f"({sc.base})0u"
+            prod = f"{x} * {self.pow2(sc, k)}"
+            if bit_span(self.em, e["a"], self.spans)[0] + k > sc.width and sc.width < max(32, sc.bits):
+                # may wrap: reduced explicitly, also where the cast to uint8_t/uint16_t would
+                # (WP relates `%` to the product, not the conversion)
+                return f"({sc.base})(({prod}) % {self.pow2(sc, sc.width)})"
+            return f"({sc.base})({prod})"
+        if not sc.signed:
+            return f"({sc.base})0u" if k >= sc.width else f"({sc.base})({x} / {self.pow2(sc, k)})"
+        if not re.fullmatch(r"\w+", a.c):  # the operand appears twice (or three times)
+            a = self.define(self.fn_int_type(sc), a.c, None)
+            x = a.c
+        if k >= sc.width - 1:  # (the value is in [-2^(w-1), 2^(w-1)): its floor quotient is -1 or 0)
+            return f"({sc.base})({x} < 0 ? -1 : 0)"
+        d = f"{1 << k}" if sc.bits < 64 else f"INT64_C({1 << k})"
+        return f"({sc.base})({x} >= 0 ? {x} / {d} : -1 - (-1 - {x}) / {d})"
+
+    @staticmethod
+    def fn_int_type(sc: Scalar) -> dict:
+        return {"k": "int", "signed": sc.signed, "width": sc.bits}
+
+    def arith_bitwise(self, e: dict, sc: Scalar, a: Atom, b: Atom) -> str | None:
+        op = e["op"]
+        if op == "band":
+            for x, m in ((a, b), (b, a)):
+                v = m.value
+                if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 1 << 63 and (v + 1) & v == 0:
+                    return f"({sc.base})({paren(x.c)} % {self.pow2(sc, v.bit_length())})"
+            return None
+        if op == "bor" and disjoint(self.em, e, self.spans):
+            return f"({sc.base})({paren(a.c)} + {paren(b.c)})"
+        return None
 
     def compare(self, op: str, t: dict, a: Atom, b: Atom) -> Atom:
         em = self.em
@@ -1110,6 +1235,7 @@ class FnEmitter:
             if a.c != cname:
                 self.decl(cname, f"{self.em.ctype(let['t'])} {cname} = {bare(a.c)};")
             self.env[let["name"]] = Atom(cname)
+            self.spans[let["name"]] = bit_span(self.em, let["e"], self.spans)
         return self.lower(e["result"], hint, dest)
 
     def l_record(self, e, hint):
@@ -1204,6 +1330,8 @@ class FnEmitter:
             k = self.namer.fresh("k")
             used = refs(e["body"])
             saved_env = dict(self.env)
+            saved_spans = self.spans
+            self.spans = {n: v for n, v in self.spans.items() if n not in (e["var"], e["acc"])}
 
             def body():
                 if e["var"] in used:
@@ -1218,6 +1346,7 @@ class FnEmitter:
 
             lines, _, _ = self.nested(body)
             self.env = saved_env
+            self.spans = saved_spans
             self.emit(Loop(f"for (uint64_t {k} = {lo}u; {k} < {hi}u; {k}++)", lines, loop_annot(k, lo, hi, [acc])))
         return Atom(acc)
 
@@ -1252,6 +1381,19 @@ ACSL_RAISES = "upel_raises"
 ACSL_REQUIRES = "upel_requires_"
 ACSL_PRECONDITION = "upel_precondition"
 ACSL_VALID = "upel_valid_"  # the value set of an argument (requires) or of the result (ensures)
+ACSL_VALUE = "upel_value"  # the result of a bit-level function as a term of its arguments
+SPANS = ("spans",)  # key of the let-bound locals' bit spans in an AcslContract.term environment
+
+
+def bit_level(e: Any) -> bool:
+    """True when the expression has a shift or a bitwise operator."""
+    if isinstance(e, list):
+        return any(bit_level(x) for x in e)
+    if not isinstance(e, dict):
+        return False
+    if e.get("k") == "bin" and e.get("op") in ("shl", "shr", "band", "bor", "bxor"):
+        return True
+    return any(bit_level(v) for key, v in e.items() if key not in ("t", "loc"))
 
 
 class AcslContract:
@@ -1259,6 +1401,7 @@ class AcslContract:
         self.fe = fe
         self.em = fe.em
         self.namer = Namer(fe.namer.used, fe.namer.outer)
+        self.value_mode = False  # rendering the body for ACSL_VALUE: arms that raise are left out
 
     def build(self) -> tuple[list[str], list[str]]:
         fe, fn = self.fe, self.fe.fn
@@ -1297,11 +1440,33 @@ class AcslContract:
                 clauses.append(f"ensures {ACSL_ENSURES}{i}: \\result == UPEL_OK ==> {self.pred(en, env_r)};")
             except NoAcsl:
                 notes.append(f"ensures #{i + 1} (not expressed in ACSL): {show_expr(en)}")
+        value = self.value(env)
+        if value is not None:
+            clauses.append(f"ensures {ACSL_VALUE}: \\result == UPEL_OK ==> (*{out}) == {value};")
         allowed = ["UPEL_OK", "UPEL_PRECONDITION"] + [BUILTIN_STATUS.get(c, str(c)) for c in fn["raises"] if c != 5]
         clauses.append(f"ensures {ACSL_RAISES}: " + " || ".join(f"\\result == {s}" for s in allowed) + ";")
         for c in clauses:
             assert "*/" not in c and "\n" not in c, c
         return clauses, comment_lines(notes)
+
+    def value(self, env: dict) -> str | None:
+        """The result of a bit-level function (one with a shift, `&`, `|` or `^`) as an ACSL
+        term of its parameters, when its body has one (no call, fold, record...): WP sees
+        a callee only through its contract, and a spec's ensures seldom says what a caller
+        needs of packed or extracted bits (encode needs pack's low byte, bcd_decode the
+        bound of the 3-bit top digit). Arithmetic functions get none: their callers have
+        needed none so far, and every clause is one more goal."""
+        fn = self.fe.fn
+        sc = self.em.scalar(fn["ret"])
+        if sc is None or sc.is_bool or not bit_level(fn["body"]):
+            return None
+        self.value_mode = True
+        try:
+            return self.term(fn["body"], dict(env))
+        except NoAcsl:
+            return None
+        finally:
+            self.value_mode = False
 
     def valid_value(self, t: dict, lv: str, depth: int = 0) -> str | None:
         """ACSL for "lv holds a value of type t", when the C type allows more: the
@@ -1362,13 +1527,21 @@ class AcslContract:
             a = self.term(e["a"], env)
             if e["op"] == "neg":
                 return f"(-{a})"
+            if self.value_mode:
+                raise NoAcsl()  # upel_bnot_*: no contract on the value
             sc = em.scalar(t)
             return f"(~{a})" if sc.signed else f"({(1 << sc.width) - 1} - {a})"
         if k == "bin":
             op = e["op"]
             a, b = self.term(e["a"], env), self.term(e["b"], env)
+            if self.value_mode and op in ("band", "bor", "bxor", "shl", "shr") and em.scalar(t).signed \
+                    and not (op == "shr" and e["b"]["k"] in ("lit", "const")):
+                raise NoAcsl()  # the signed bitwise and shift helpers state no value
             sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "rem": "%", "band": "&", "bor": "|",
                    "bxor": "^", "shr": ">>"}
+            arith = self.bit_term(e, a, b, env)
+            if arith is not None:
+                return arith
             if op in sym:
                 return f"({a} {sym[op]} {b})"
             if op in SATURATING:
@@ -1391,6 +1564,8 @@ class AcslContract:
             return self.term(e["a"], env)
         if k == "builtin":
             name = e["name"]
+            if self.value_mode and name not in ("min", "max", "abs"):
+                raise NoAcsl()  # upel_bits, upel_bit, upel_popcount: no contract on the value
             if name in ("min", "max"):
                 a, b = self.term(e["args"][0], env), self.term(e["args"][1], env)
                 return f"({a} <= {b} ? {a if name == 'min' else b} : {b if name == 'min' else a})"
@@ -1405,6 +1580,10 @@ class AcslContract:
                 return f"(({a} >> {e['lo']}) & {(1 << n) - 1})"
             raise NoAcsl()
         if k == "if":
+            if self.value_mode and always_raises(e["then"]):
+                return self.term(e["else"], env)
+            if self.value_mode and always_raises(e["else"]):
+                return self.term(e["then"], env)
             return f"({self.pred(e['c'], env)} ? {self.term(e['then'], env)} : {self.term(e['else'], env)})"
         if k == "match":
             return self.match(e, env, self.term)
@@ -1416,6 +1595,48 @@ class AcslContract:
         if k == "index":
             return f"{self.term(e['a'], env)}.v[{self.term(e['i'], env)}]"
         raise NoAcsl()
+
+    def bit_term(self, e: dict, a: str, b: str, env: dict) -> str | None:
+        """The arithmetic form of a bit operation by a constant, as the C body computes it
+        (FnEmitter.arith_shift / arith_bitwise), or None. A variable unsigned `>>` is
+        `a / upel_pow2[n]`, which upel_shr_u's contract states."""
+        op, em = e["op"], self.em
+        sc = em.scalar(e["t"])
+        if sc is None or sc.is_bool:
+            return None
+        bv = e["b"].get("v") if e["b"]["k"] == "lit" else None
+        if bv is None and e["b"]["k"] == "const":
+            bv = em.ix.consts[e["b"]["name"]]["value"]
+        const = isinstance(bv, int) and not isinstance(bv, bool)
+        if op == "shl" and not sc.signed and const:
+            if bv >= sc.width:
+                return "0"
+            n = bit_span(em, e["a"], self.spans(env))[0] + bv
+            if n <= sc.width:
+                return f"({a} * {1 << bv})"
+            if n <= max(32, sc.bits) and sc.width < max(32, sc.bits):  # C's product is exact
+                return f"(({a} * {1 << bv}) % {1 << sc.width})"
+            raise NoAcsl()  # C's unsigned product wraps: WP does not relate that to `%`
+        if op == "shr" and const:
+            if bv >= sc.width - (1 if sc.signed else 0):
+                return "0" if not sc.signed else f"({a} < 0 ? -1 : 0)"
+            if not sc.signed:
+                return f"({a} / {1 << bv})"
+            return f"({a} >= 0 ? {a} / {1 << bv} : -1 - (-1 - {a}) / {1 << bv})"
+        if op == "shr" and not sc.signed:
+            return f"({b} < {sc.width} ? {a} / upel_pow2[{b}] : 0)"
+        if op == "band" and not sc.signed:
+            for x, m in ((a, e["b"]), (b, e["a"])):
+                v = m.get("v") if m["k"] == "lit" else None
+                if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 1 << 63 and (v + 1) & v == 0:
+                    return f"({x} % {v + 1})"
+        if op == "bor" and not sc.signed and disjoint(em, e, self.spans(env)):
+            return f"({a} + {b})"
+        return None
+
+    @staticmethod
+    def spans(env: dict) -> dict:
+        return env.get(SPANS, {})
 
     def pred(self, e: dict, env: dict) -> str:
         k = e["k"]
@@ -1439,6 +1660,8 @@ class AcslContract:
                 return f"({self.term(e['a'], env)} {CMP_SYM[op]} {self.term(e['b'], env)})"
             raise NoAcsl()
         if k == "builtin" and e["name"] == "bit":
+            if self.value_mode:
+                raise NoAcsl()
             a, i = self.term(e["args"][0], env), self.term(e["args"][1], env)
             src = self.em.scalar(e["args"][0]["t"])
             if not src.signed and e["args"][1]["k"] == "lit":  # a / 2^i: the same for unsigned a
@@ -1456,6 +1679,8 @@ class AcslContract:
     def match(self, e: dict, env: dict, f) -> str:
         st = e["a"]["t"]
         arms = e["arms"]
+        if self.value_mode and any(not always_raises(a["body"]) for a in arms):
+            arms = [a for a in arms if not always_raises(a["body"])]
         out = f(arms[-1]["body"], env)
         for arm in reversed(arms[:-1]):
             if arm["pats"] is None:
@@ -1478,6 +1703,7 @@ class AcslContract:
             n = self.namer.local(let["name"])
             parts.append(f"\\let {n} = {v};")
             env[let["name"]] = n
+            env[SPANS] = {**self.spans(env), let["name"]: bit_span(self.em, let["e"], self.spans(env))}
         body = f(e["result"], env)
         return f"({' '.join(parts)} {body})" if parts else body
 

@@ -11,7 +11,8 @@ gives its ACSL clauses (backends/c/emitter.py, `ACSL_*`):
 - `upel_raises`       -> `F:raises` (F returns only UPEL_OK, precondition or
   a declared code);
 - every other goal of F (requires checks, RTE guards, assigns, loop
-  unrolling, callee preconditions) and every goal of the helpers F uses ->
+  unrolling, callee preconditions, `upel_value`: the result a bit-level
+  function states for its callers) and every goal of the helpers F uses ->
   one `F:rte` record, with the goal counts in `details`.
 
 F's goals are those of its body, the `static inline` implementation

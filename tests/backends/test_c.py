@@ -263,6 +263,26 @@ fn shr_u19(a: u19, n: u1) -> u19 { (a >> n) >> 19 }
 fn shl_w(a: W, n: u64) -> W { a << n }
 fn shift_lits(a: i16) -> i16 { ((a << 15) >> 15) + ((a >> 16) << 1) }
 
+// shifts, masks and disjoint `|` by constants: emitted in arithmetic form (`*`, `/`, `%`, `+`)
+fn kshl_u8(a: u8) -> u8 { (a << 3) | (a << 8) }
+fn kshl_u19(a: u19) -> u19 { a << 7 }
+fn kshl_u32(a: u32) -> u32 { (a << 31) ^ (a << 5) }
+fn kshl_u64(a: u64) -> u64 { (a << 63) | (a << 1) }
+fn kshr_u19(a: u19) -> u19 { (a >> 18) + (a >> 19) }
+fn kshr_u64(a: u64) -> u64 { (a >> 63) | (a >> 64) }
+fn kshr_i8(a: i8) -> i8 { (a >> 3) + (a >> 8) }
+fn kshr_i24(a: Odd) -> Odd { (a >> 23) +% (a >> 5) }
+fn kshr_i32(a: i32) -> i32 { ((a +% 1) >> 31) +% (a >> 30) }
+fn kshr_i64(a: i64) -> i64 { (a >> 63) +% ((a -% 3) >> 1) }
+fn kmask_u32(a: u32) -> u32 { (a & 0xFF) + (0xFFFF & a) }
+fn kmask_u64(a: u64) -> u64 { (a & 0x7FFF_FFFF_FFFF_FFFF) ^ (a & 1) }
+fn kpack(a: u8, b: u2, c: u19) -> u32 { (a as u32) | ((b as u32) << 8) | ((c as u32) << 10) | (3 << 29) }
+fn kpack64(a: u32, b: u32) -> u64 { (a as u64) | ((b as u64) << 32) }
+fn koverlap(a: u8, b: u8) -> u8 { a | (b << 4) }
+fn kbody(a: u8) -> u16 { (a as u16) << 4 }
+fn kcall(a: u8) -> u32 { (kbody(a) as u32) | (1 << 12) }
+fn klet(a: u4, b: u4) -> u8 { let lo: u8 = a as u8; lo | ((b as u8) << 4) }
+
 fn bnot_i24(a: i24) -> i24 { ~a }
 fn bnot_u19(a: u19) -> u19 { ~a }
 fn bnot_u64(a: u64) -> u64 { ~a }
@@ -426,6 +446,75 @@ def test_semantics_traps(tmp_path: Path):
     doc = doc_of([_write(tmp_path, "traps.upel", TRAPS)])
     vectors = conform_ok(doc, samples=300)
     assert vectors == 185
+
+
+RUNTIME_BITS_TU = r"""
+#include <stdio.h>
+#include "upel_rt.h"
+
+/* The sign extension upel_wrap_s computed before it was written with `%` (mask, test of
+   the sign bit, `|` of the high bits): the new form must give the same value. */
+static int64_t wrap_s_bits(uint64_t bits, unsigned w)
+{
+    uint64_t m = upel_mask(w);
+    uint64_t x = bits & m;
+    if (w < 64u && (x >> (w - 1u)) != 0u) {
+        x |= ~m;
+    }
+    return upel_s64_of_bits(x);
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+int main(void)
+{
+    uint64_t seed = 1;
+    for (unsigned long i = 0; i < 200000; i++) {
+        uint64_t a = splitmix64(&seed);
+        if (i < 70000) {
+            a = (uint64_t)(int64_t)(int32_t)(i - 35000); /* small values of both signs */
+        }
+        for (unsigned w = 1; w <= 64; w++) {
+            if (upel_wrap_s(a, w) != wrap_s_bits(a, w)) {
+                printf("wrap_s %016llx %u\n", (unsigned long long)a, w);
+                return 1;
+            }
+        }
+        for (unsigned n = 0; n <= 64; n++) {
+            /* upel_shr_u's contract, which Frama-C proves on its `/` branch (C11 6.5.7p5) */
+            uint64_t q = n < 64u ? a / upel_pow2[n] : 0u;
+            if (upel_shr_u(a, n, 64) != q) {
+                printf("shr_u %016llx %u\n", (unsigned long long)a, n);
+                return 1;
+            }
+        }
+    }
+    printf("ok\n");
+    return 0;
+}
+"""
+
+
+def test_runtime_wrap_s_and_shr_u_match_their_bit_definitions(tmp_path: Path):
+    """upel_wrap_s is written with `%` and a comparison, and Frama-C analyses
+    upel_shr_u as a division (upel_rt.h): gcc checks both against the bit
+    operations they stand for, on small values of both signs and random 64-bit
+    ones, at every width and shift amount."""
+    need_gcc()
+    files = cbackend.generate(doc_of([REPO / "tests/check/ir/arith.upel"]), {})
+    (tmp_path / "upel_rt.h").write_text(files["upel_rt.h"], encoding="utf-8")
+    src = _write(tmp_path, "bits.c", RUNTIME_BITS_TU)
+    exe = tmp_path / "bits"
+    subprocess.run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-I", str(tmp_path), "-o", str(exe),
+                    str(src)], check=True, capture_output=True, text=True)
+    proc = subprocess.run([str(exe)], capture_output=True, text=True, check=False, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
 
 
 def _sanitizers_work(tmp_path: Path) -> str | None:

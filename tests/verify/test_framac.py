@@ -30,11 +30,10 @@ MUTANTS = Path(__file__).resolve().parent / "mutants"
 
 # Every obligation of these is proved (docs/verification.md): a CI test each.
 # (envelope's document includes the avionics.units package it imports.)
-PROVED = [("avionics/envelope.upel", "avionics.envelope")]
+PROVED = [("avionics/envelope.upel", "avionics.envelope"), ("avionics/arinc429.upel", "avionics.arinc429")]
 # These still have goals Z3 does not close through Why3 in time: checked with
 # UPEL_VERIFY_EXAMPLES=1, and listed in docs/verification.md.
 EXAMPLES = [
-    ("avionics/arinc429.upel", "avionics.arinc429"),
     ("fintech/ledger.upel", "fintech.ledger"),
     ("medtech/infusion.upel", "medtech.infusion"),
 ]
@@ -83,11 +82,77 @@ def run(mod, doc: dict, tmp_path: Path, timeout: float = 20.0, edit=None) -> dic
     return {r.obligation: r for r in records}
 
 
-def small_doc(tmp_path: Path) -> dict:
+# Bit operations by constants, the shapes of avionics.arinc429 (pack, encode, the
+# BNR decoders, the BCD digits): the C backend writes them in the arithmetic form
+# WP reasons about, upel_wrap_s states its range, upel_shr_u its quotient, and
+# bit-level functions their result (`upel_value`), which is what with_flag and
+# fifth_digit need of their callees (backends/c/emitter.py, "bit operations by
+# constants"). With `<<`, `|`, `>>`, `&` and the helper contracts of before, WP
+# proved none of these ensures (nor round16's raises).
+BITS = '''
+package small.bits version "1.0.0";
+
+error BitsError { negative = 16, too_big = 17 }
+
+type Units = u16 in 0..=1000;
+
+fn pack(lo: u8, mid: u2, hi: u19) -> u32
+  ensures bit(result, 31) == false
+{
+  (lo as u32) | ((mid as u32) << 8) | ((hi as u32) << 10)
+}
+
+fn sext19(x: u19) -> i32
+  ensures result >= -262_144
+  ensures result <= 262_143
+{
+  (x as i19) as i32
+}
+
+fn round16(x: u19) -> Units raises BitsError {
+  let c: i32 = (x as i19) as i32;
+  if c < 0 {
+    raise BitsError.negative
+  } else {
+    let r: i32 = (c + 8) >> 4;
+    if r > 1000 { raise BitsError.too_big } else { r as Units }
+  }
+}
+
+fn top_digit(data: u19) -> u32
+  ensures result <= 7
+{
+  ((data as u32) >> 16) & 0xF
+}
+
+fn with_flag(lo: u8, mid: u2, hi: u19) -> u32
+  ensures bits(result, 7, 0) == lo
+{
+  let p: u32 = pack(lo, mid, hi);
+  p | (1 << 31)
+}
+
+fn digit(data: u19, index: u3) -> u32 raises BitsError
+  requires index < 5
+  ensures result <= 9
+{
+  let nibble: u32 = ((data as u32) >> ((index as u8) * 4)) & 0xF;
+  if nibble > 9 { raise BitsError.too_big } else { nibble }
+}
+
+fn fifth_digit(data: u19) -> u32 raises BitsError
+  ensures result <= 7
+{
+  digit(data, 4)
+}
+'''
+
+
+def small_doc(tmp_path: Path, text: str = SMALL, name: str = "get") -> dict:
     folder = tmp_path / "specs" / "small"
     folder.mkdir(parents=True)
-    (folder / "get.upel").write_text(SMALL, encoding="utf-8")
-    return load(folder / "get.upel", "small.get", [tmp_path / "specs"])
+    (folder / f"{name}.upel").write_text(text, encoding="utf-8")
+    return load(folder / f"{name}.upel", f"small.{name}", [tmp_path / "specs"])
 
 
 def flip(pattern: str, new: str):
@@ -162,6 +227,30 @@ def test_wp_proves_small_spec(tmp_path: Path):
         "small.get.get:raises": "proved", "small.get.get:rte": "proved",
         "small.get.inc:ensures[0]": "proved", "small.get.inc:raises": "proved", "small.get.inc:rte": "proved"}
     assert recs["small.get.get:rte"].details["goals"] > 0
+
+
+def test_wp_proves_constant_bit_operations(tmp_path: Path):
+    need(wp)
+    recs = run(wp, small_doc(tmp_path, BITS, "bits"), tmp_path)
+    bad = {o: f"{r.verdict}: {r.message}" for o, r in recs.items() if r.verdict != "proved"}
+    assert not bad, "\n".join(f"{o}: {m}" for o, m in sorted(bad.items()))
+    for ob in ("pack:ensures[0]", "sext19:ensures[0]", "sext19:ensures[1]", "round16:raises",
+               "top_digit:ensures[0]", "with_flag:ensures[0]", "fifth_digit:ensures[0]"):
+        assert f"small.bits.{ob}" in recs, ob
+
+
+def test_wp_rejects_broken_constant_shift(tmp_path: Path):
+    """The arithmetic forms are checked, not trusted: a wrong multiplier is caught."""
+    need(wp)
+
+    def edit(gen: Path) -> None:
+        src = gen / "small_bits.h"
+        text = src.read_text(encoding="utf-8")
+        assert text.count("* 1024u") == 1
+        src.write_text(text.replace("* 1024u", "* 8192u"), encoding="utf-8")
+
+    recs = run(wp, small_doc(tmp_path, BITS, "bits"), tmp_path, edit=edit)
+    assert recs["small.bits.pack:ensures[0]"].verdict == "failed"
 
 
 def test_wp_rejects_broken_index_check(tmp_path: Path):

@@ -58,7 +58,7 @@ static inline upel_status golden_arith_mix_impl(uint8_t a, int16_t b, uint8_t s,
     int32_t y = (((int32_t)x) * ((int32_t)3)) + ((int32_t)w);
     int8_t z = INT8_MIN;
     int32_t t1 = (int32_t)upel_shl_s(y, (uint64_t)s, 32);
-    int32_t t2 = (int32_t)upel_shr_s(t1, 1u, 32);
+    int32_t t2 = (int32_t)(t1 >= 0 ? t1 / 2 : -1 - (-1 - t1) / 2);
     int32_t t3 = 0;
     UPEL_TRY(upel_add_i32(t2, (int32_t)z, INT32_MIN, INT32_MAX, &t3));
     uint8_t t4 = (uint8_t)upel_bits((uint64_t)a, 7, 4);
