@@ -57,7 +57,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from upel.codegen.facts import safe_ops
+from upel.codegen.facts import document_facts
 from upel.ir.encoding import ir_digest, package_digest
 from upel.ir.model import IRIndex, int_bounds
 from upel.ir.pretty import show_expr
@@ -356,7 +356,7 @@ class Emitter:
     def __init__(self, doc: dict) -> None:
         self.doc = doc
         self.ix = IRIndex(doc)
-        self.summaries: dict = {}  # upel.codegen.facts: callee result ranges, shared by all functions
+        self.facts = document_facts(self.ix)  # upel.codegen.facts, shared with the other backends
         self.digest = ir_digest(doc)
         self.root = self.ix.root
         g = Namer(("harness", "upel_rt") + HARNESS_NAMES)
@@ -756,7 +756,7 @@ class FnEmitter:
         self.env: dict[str, Atom] = {}
         self.spans: dict[str, tuple[int, int]] = {}  # let-bound locals: bit_span of their value
         # checked operations that cannot fail on any path (upel/codegen/facts.py): plain C
-        self.safe = safe_ops(em.ix, fn, em.summaries)
+        self.safe = em.facts.of(fn).safe
         self.lines: list = []
         self.dead = False
         self.params = []
