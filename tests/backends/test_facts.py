@@ -134,19 +134,28 @@ fn f(x: i64) -> i64 raises overflow { g(x) + 1 }""", [False]),
 }
 
 
-def _ops(e, out):
+def _nodes(e, keep, out):
+    """The IR nodes of `e` for which `keep(node)` holds, in pre-order."""
     if isinstance(e, dict):
-        if ((e.get("k") == "bin" and e.get("op") in ("add", "sub", "mul", "div", "rem"))
-                or (e.get("k") == "un" and e.get("op") == "neg") or (e.get("k") == "builtin" and e.get("name") == "abs")):
+        if keep(e):
             out.append(e)
         for key in ("a", "b", "c", "then", "else", "e", "i", "v", "init", "body", "result", "args", "elems",
                     "fields", "lets", "arms"):
             if key in e:
-                _ops(e[key], out)
+                _nodes(e[key], keep, out)
     elif isinstance(e, list):
         for x in e:
-            _ops(x, out)
+            _nodes(x, keep, out)
     return out
+
+
+def _is_checked_op(e):
+    return ((e.get("k") == "bin" and e.get("op") in ("add", "sub", "mul", "div", "rem"))
+            or (e.get("k") == "un" and e.get("op") == "neg") or (e.get("k") == "builtin" and e.get("name") == "abs"))
+
+
+def _ops(e, out):
+    return _nodes(e, _is_checked_op, out)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -223,17 +232,7 @@ GUARDS = {
 
 
 def _cmps(e, out):
-    if isinstance(e, dict):
-        if e.get("k") == "bin" and e.get("op") in ("gt", "lt"):
-            out.append(e)
-        for key in ("a", "b", "c", "then", "else", "e", "i", "v", "init", "body", "result", "args", "elems",
-                    "fields", "lets", "arms"):
-            if key in e:
-                _cmps(e[key], out)
-    elif isinstance(e, list):
-        for x in e:
-            _cmps(x, out)
-    return out
+    return _nodes(e, lambda x: x.get("k") == "bin" and x.get("op") in ("gt", "lt"), out)
 
 
 def test_overflow_guards():
