@@ -18,7 +18,9 @@ Proof scripts: when the product of the leaf domains is small, a proof by
 reflection (`zall`/`lall` checkers run by `vm_compute`): sound and complete,
 so a false obligation is refuted, not just left unproved. Otherwise case
 analysis on every `if` and outcome, then `lia`/`nia` after turning
-division and modulo into equations.
+division and modulo into equations; when the subject's body calls functions
+on its inputs, the script first cuts at those calls (`upel_cut`), and falls
+back to the whole case analysis.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class LemmaSpec:
     args: list[str]           # Coq terms of the subject's inputs, built from the leaves
     method: str               # reflection | symbolic | none
     why_none: str = ""
+    # The callees kept folded for upel_cut (see cut_calls), or None: no cut.
+    cut_keep: list[str] | None = None
 
     @property
     def name(self) -> str:
@@ -160,7 +164,45 @@ def lemma_specs(doc: dict, m: Model | None = None, packages: frozenset[str] | No
             spec.method, spec.why_none = "none", f"{len(leaves)} scalar inputs: too many to state"
         elif spec.domain <= REFLECT_LIMIT:
             spec.method = "reflection"
+        if spec.method == "symbolic" and ob.kind != "property":
+            calls = cut_calls(m.ix.functions[ob.subject])
+            if calls:
+                spec.cut_keep = [fn_name(q) for q in sorted(calls)]
         out.append(spec)
+    return out
+
+
+def cut_calls(fn: dict) -> set[str]:
+    """The functions the body of `fn` calls on its parameters (and constants) only,
+    outside fold bodies: the calls upel_cut can split before unfolding them (a call
+    on a fold's or a let's variable sits under a binder in the model)."""
+    params = {p["name"] for p in fn["params"]}
+
+    def on_params(e) -> bool:
+        if isinstance(e, dict):
+            if e.get("k") == "local":
+                return e["name"] in params
+            return all(on_params(v) for v in e.values())
+        if isinstance(e, list):
+            return all(on_params(v) for v in e)
+        return True
+
+    out: set[str] = set()
+
+    def walk(e) -> None:
+        if isinstance(e, dict):
+            if e.get("k") == "fold":
+                walk(e["init"])
+                return
+            if e.get("k") == "call" and on_params(e["args"]):
+                out.add(e["fn"])
+            for v in e.values():
+                walk(v)
+        elif isinstance(e, list):
+            for v in e:
+                walk(v)
+
+    walk(fn["body"])
     return out
 
 
@@ -214,10 +256,21 @@ def symbolic_proof(s: LemmaSpec, unfold: list[str]) -> str:
     names = " ".join([s.check] + unfold)
     # One tactic sequence (`;`): every branch left by the case analysis gets
     # the leaf script, and the lemma fails if any branch is not closed.
+    whole = (f"cbv beta iota zeta delta [{names}];\n"
+             f"  upel_split;\n"
+             f"  upel_leaf")
+    if not s.cut_keep:
+        return f"  intros; upel_members; upel_hyps;\n  {whole}."
+    # A body that calls functions on its parameters: first cut at those calls
+    # (upel_cut, with those callees still folded), then, if that does not
+    # prove it (the cut forgets the callee's facts), the whole case analysis.
+    keep = set(s.cut_keep)
+    first = " ".join([s.check] + [n for n in unfold if n not in keep])
     return (f"  intros; upel_members; upel_hyps;\n"
-            f"  cbv beta iota zeta delta [{names}];\n"
-            f"  upel_split;\n"
-            f"  upel_leaf.")
+            f"  first [ solve [ cbv beta iota zeta delta [{first}];\n"
+            f"  upel_cut;\n"
+            f"  {whole} ]\n"
+            f"  | {whole} ].")
 
 
 def unfold_names(doc: dict) -> list[str]:

@@ -262,11 +262,28 @@ Ltac upel_case c :=
 Ltac upel_innermost m :=
   assert_fails (idtac; match m with context [match _ with Ok _ => _ | Err _ => _ end] => idtac end).
 
+(* Folds and array indexing with a known index. `mfold` unrolls into `bind`s
+   (which the first `cbv` could not unfold: they are not there yet), and the
+   index of an unrolled iteration is a closed term (`0 + 1`): its conversion
+   `Z.to_nat` / `Z.of_nat` is computed here, so that `nth_error` (and
+   `upd_nth`, `length`) on an array literal reduces to the element itself.
+   Without this, `op_index` stays a `match` whose `Err 4` branch is split as
+   if it could happen, and the element, a record, is an opaque variable whose
+   fields neither the fold body's tests nor lia can see. *)
+Ltac upel_nat :=
+  repeat match goal with
+  | |- context [Z.to_nat ?c] => upel_closed c;
+      let v := eval vm_compute in (Z.to_nat c) in change (Z.to_nat c) with v
+  | |- context [Z.of_nat ?c] => upel_closed c;
+      let v := eval vm_compute in (Z.of_nat c) in change (Z.of_nat c) with v
+  end.
+
 (* Case analysis on every if / outcome in the goal. `if` patterns match any
    two-constructor type, Out included: the bool test keeps them apart. *)
 Ltac upel_split :=
-  repeat (cbn beta iota zeta delta [existsb mfold list_eqb Bool.eqb negb andb orb] in *; upel_hyps;
-    upel_divfacts;
+  repeat (cbn beta iota zeta delta [existsb mfold bind list_eqb Bool.eqb negb andb orb] in *; upel_hyps;
+    upel_divfacts; upel_nat;
+    cbn beta iota zeta delta [nth_error upd_nth length] in *;
     match goal with
     | |- context [if ?c then _ else _] =>
         lazymatch type of c with bool => upel_case c end
@@ -297,14 +314,119 @@ Ltac upel_mulfacts :=
       end
   end.
 
+(* Interval bounds of products, for the leaves that need a product of three
+   or more factors bounded (nia only multiplies hypotheses pairwise, so it
+   cannot bound x * y * z from the bounds of x, y and z). Every atom gets its
+   tightest closed bounds from the hypotheses, every product the bounds of
+   its factors' intervals (computed), and lia then reads the products as
+   atoms with known ranges. *)
+Definition ibnd (x lo hi : Z) : Prop := lo <= x <= hi.
+
+Lemma ibnd_mul : forall x y a b c d, ibnd x a b -> ibnd y c d ->
+  ibnd (x * y) (Z.min (Z.min (a * c) (a * d)) (Z.min (b * c) (b * d)))
+               (Z.max (Z.max (a * c) (a * d)) (Z.max (b * c) (b * d))).
+Proof.
+  unfold ibnd; intros x y a b c d [Ha Hb] [Hc Hd].
+  assert (Hl : Z.min (a * y) (b * y) <= x * y <= Z.max (a * y) (b * y)).
+  { destruct (Z.le_gt_cases 0 y).
+    - split; [apply Z.min_le_iff; left | apply Z.max_le_iff; right]; nia.
+    - split; [apply Z.min_le_iff; right | apply Z.max_le_iff; left]; nia. }
+  assert (Ha' : Z.min (a * c) (a * d) <= a * y <= Z.max (a * c) (a * d)).
+  { destruct (Z.le_gt_cases 0 a).
+    - split; [apply Z.min_le_iff; left | apply Z.max_le_iff; right]; nia.
+    - split; [apply Z.min_le_iff; right | apply Z.max_le_iff; left]; nia. }
+  assert (Hb' : Z.min (b * c) (b * d) <= b * y <= Z.max (b * c) (b * d)).
+  { destruct (Z.le_gt_cases 0 b).
+    - split; [apply Z.min_le_iff; left | apply Z.max_le_iff; right]; nia.
+    - split; [apply Z.min_le_iff; right | apply Z.max_le_iff; left]; nia. }
+  lia.
+Qed.
+
+Lemma ibnd_lo : forall x lo hi a, ibnd x lo hi -> a <= x -> ibnd x (Z.max lo a) hi.
+Proof. unfold ibnd; intros; lia. Qed.
+Lemma ibnd_hi : forall x lo hi b, ibnd x lo hi -> x <= b -> ibnd x lo (Z.min hi b).
+Proof. unfold ibnd; intros; lia. Qed.
+Lemma ibnd_const : forall c, ibnd c c c.
+Proof. unfold ibnd; intros; lia. Qed.
+
+Ltac upel_ibnd_norm B :=
+  lazymatch type of B with
+  | ibnd ?x ?lo ?hi =>
+      let lo' := eval vm_compute in lo in let hi' := eval vm_compute in hi in
+      change (ibnd x lo' hi') in B
+  end.
+
+(* The tightest closed bounds of a variable x (fails if it has none). *)
+Ltac upel_ibnd_var x :=
+  match goal with
+  | H : ?a <= x <= ?b |- _ => upel_closed a; upel_closed b;
+      let B := fresh "B" in pose proof (H : ibnd x a b) as B; upel_ibnd_norm B;
+      repeat match goal with
+      | B : ibnd x ?lo ?hi, H : ?a <= x |- _ => upel_closed a;
+          lazymatch eval vm_compute in (lo <? a) with true => idtac end;
+          let B' := fresh "B" in pose proof (ibnd_lo x lo hi a B H) as B'; clear B; upel_ibnd_norm B'
+      | B : ibnd x ?lo ?hi, H : x <= ?b |- _ => upel_closed b;
+          lazymatch eval vm_compute in (b <? hi) with true => idtac end;
+          let B' := fresh "B" in pose proof (ibnd_hi x lo hi b B H) as B'; clear B; upel_ibnd_norm B'
+      end
+  end.
+
+Ltac upel_ibnd t :=
+  lazymatch goal with
+  | _ : ibnd t _ _ |- _ => idtac
+  | _ =>
+    lazymatch t with
+    | ?x * ?y => upel_ibnd x; upel_ibnd y;
+        lazymatch goal with
+        | Bx : ibnd x ?a ?b, By : ibnd y ?c ?d |- _ =>
+            let B := fresh "B" in pose proof (ibnd_mul x y a b c d Bx By) as B; upel_ibnd_norm B
+        end
+    | _ => first [ upel_closed t; pose proof (ibnd_const t)
+                 | is_var t; upel_ibnd_var t ]
+    end
+  end.
+
+Ltac upel_mulbounds :=
+  repeat match goal with
+  | _ : context [?x * ?y] |- _ =>
+      assert_fails (upel_closed x); assert_fails (upel_closed y); upel_ibnd (x * y)
+  | |- context [?x * ?y] =>
+      assert_fails (upel_closed x); assert_fails (upel_closed y); upel_ibnd (x * y)
+  end;
+  unfold ibnd in *.
+
 Ltac upel_arith :=
   try reflexivity; try discriminate;
-  first [ lia | upel_mulfacts; lia
+  first [ lia | upel_mulfacts; lia | upel_mulbounds; lia
         | Z.to_euclidean_division_equations; first [ lia | nia ] ].
 
+(* Cutting at a call. The outcome of a call whose arguments are the inputs
+   (or constants) is split once, before the callee is unfolded: the `Ok`
+   branch continues with the value as an unknown (nothing about the callee's
+   paths is kept), the `Err c` branch keeps `call = Err c` as a premise of the
+   goal, where the callee is then unfolded and split on its own. The two
+   explorations add up instead of multiplying (apply_posting: the paths of
+   validate_posting times those of the fold of apply_leg). It loses the
+   callee's facts in the `Ok` branch, so lemmas.py tries it first and falls
+   back to the whole case analysis. Calls inside folds are not cut: they
+   mention the fold's bound variables, which a `context` pattern cannot. *)
+Ltac upel_head t := lazymatch t with ?f _ => upel_head f | _ => t end.
+Ltac upel_cut :=
+  repeat match goal with
+  | |- context [match ?m with Ok _ => _ | Err _ => _ end] =>
+      let h := upel_head m in is_const h; assert_fails (constr_eq h (@mfold));
+      let E := fresh "E" in destruct m eqn:E; [clear E | revert E]
+  end.
+
 (* A leaf: arithmetic first; only if that fails, the enum inputs are split
-   into their members (each member case is then pruned or closed alone). *)
+   into their members (each member case is then pruned or closed alone).
+   A leaf of a cut's `Err` branch is an implication `outcome = Err c -> _`:
+   its outcome is normalised (the last round of upel_split is undone when it
+   finds nothing to split) and introduced. *)
 Ltac upel_leaf :=
+  try (lazymatch goal with |- _ -> _ => idtac end;
+       cbn beta iota zeta delta [existsb mfold bind list_eqb Bool.eqb negb andb orb] in *;
+       intros; upel_hyps);
   first [ solve [upel_arith]
         | match goal with _ : member _ _ |- _ => idtac end;
           unfold member in *; upel_hyps; upel_prune; upel_arith ].
