@@ -18,7 +18,7 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # with its rules_java; nginx-light is the HTTP remote cache the cache test
 # starts on loopback; iproute2 and util-linux give the offline test its
 # network namespace. Provers (issue 5, docs/verification.md): z3 (SMT),
-# coq (coqc), frama-c-base + why3 (WP, EVA; WP proves through Why3 with Z3),
+# coq (coqc), frama-c-base + why3 (WP, EVA; WP proves through Why3 with Z3, then CVC4),
 # yosys (synthesis and formal checks of the Verilog). CBMC is not in Debian
 # 12: tools/install_cbmc.sh unpacks Debian 13's, pinned by SHA-256. The benchmark
 # harness (python -m tools.bench) compares generation with protoc
@@ -26,7 +26,7 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # headers tools/build_native.py compiles the front end's hot modules against (mypyc).
 APT_PACKAGES=(python3 python3-venv python3-dev python3-pip git ca-certificates gcc libc6-dev rustc iverilog verilator
               bazel-bootstrap bazel-rules-java nginx-light iproute2 util-linux curl
-              z3 coq frama-c-base why3 yosys dpkg protobuf-compiler time)
+              z3 cvc4 coq frama-c-base why3 yosys dpkg protobuf-compiler time)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -48,7 +48,7 @@ fi
 # ---- provers ------------------------------------------------------------
 # Why3 must know its provers (WP calls Z3 through it); detection is cheap and
 # idempotent, and the config lives in $HOME/.why3.conf.
-if [ ! -s "${HOME:-/root}/.why3.conf" ] || ! grep -q 'name = "Z3"' "${HOME:-/root}/.why3.conf"; then
+if [ ! -s "${HOME:-/root}/.why3.conf" ] || ! grep -q 'name = "Z3"' "${HOME:-/root}/.why3.conf" || ! grep -q 'name = "CVC4"' "${HOME:-/root}/.why3.conf"; then
   log "configuring why3 provers"
   why3 config detect >/dev/null
 fi

@@ -47,6 +47,13 @@ Shape of the generated C (C11, no dynamic allocation, no undefined behaviour):
   `upel_raises` lists the statuses the function may return. Folds of up to
   MAX_UNROLL iterations carry `loop pragma UNROLL` so that WP sees every
   iteration; the helpers of upel_rt.h carry their own contracts.
+  WP sees a callee only through its contract, so where a body has an ACSL
+  rendering the contract also says what callers need: a function that raises
+  a declared error states which branch returned and with what value
+  (`upel_value`, guards included), a predicate its value, and a function
+  that fails only in checked operations the condition under which it does
+  not (`upel_total`, folds of up to SPELL_ELEMENTS steps unrolled in ACSL).
+  All of this is ACSL: the C that compilers see is the same.
 """
 
 from __future__ import annotations
@@ -201,6 +208,9 @@ class Loop:
 # UNROLL`), so that the proof sees every iteration and needs no loop invariant; longer
 # ones get a bounding invariant only (enough for the absence of runtime errors).
 MAX_UNROLL = 256
+# Arrays of at most this many elements have their value set stated element by element
+# (AcslContract.valid_value), not with `\forall`.
+SPELL_ELEMENTS = 16
 
 
 def loop_annot(k: str, lo: int, hi: int, assigns: list[str]) -> list[str]:
@@ -1382,7 +1392,28 @@ ACSL_REQUIRES = "upel_requires_"
 ACSL_PRECONDITION = "upel_precondition"
 ACSL_VALID = "upel_valid_"  # the value set of an argument (requires) or of the result (ensures)
 ACSL_VALUE = "upel_value"  # the result of a bit-level function as a term of its arguments
+ACSL_TOTAL = "upel_total"  # when a function that fails only in checked operations fails nowhere
 SPANS = ("spans",)  # key of the let-bound locals' bit spans in an AcslContract.term environment
+
+
+TRUE = "\\true"
+
+
+def conj(*parts: str) -> str:
+    """ACSL conjunction, leaving out \\true."""
+    parts = tuple(p for p in parts if p != TRUE)
+    return TRUE if not parts else parts[0] if len(parts) == 1 else "(" + " && ".join(parts) + ")"
+
+
+def raises_declared(e: Any) -> bool:
+    """True when the expression raises an error explicitly (`raise E.x`)."""
+    if isinstance(e, list):
+        return any(raises_declared(x) for x in e)
+    if not isinstance(e, dict):
+        return False
+    if e.get("k") == "raise":
+        return True
+    return any(raises_declared(v) for key, v in e.items() if key not in ("t", "loc"))
 
 
 def bit_level(e: Any) -> bool:
@@ -1443,6 +1474,13 @@ class AcslContract:
         value = self.value(env)
         if value is not None:
             clauses.append(f"ensures {ACSL_VALUE}: \\result == UPEL_OK ==> (*{out}) == {value};")
+        else:
+            guarded = self.guarded_value(env, f"(*{out})")
+            if guarded is not None:
+                clauses.append(f"ensures {ACSL_VALUE}: \\result == UPEL_OK ==> {guarded};")
+        total = self.total(env)
+        if total is not None:
+            clauses.append(f"ensures {ACSL_TOTAL}: {total} ==> \\result == UPEL_OK;")
         allowed = ["UPEL_OK", "UPEL_PRECONDITION"] + [BUILTIN_STATUS.get(c, str(c)) for c in fn["raises"] if c != 5]
         clauses.append(f"ensures {ACSL_RAISES}: " + " || ".join(f"\\result == {s}" for s in allowed) + ";")
         for c in clauses:
@@ -1468,14 +1506,162 @@ class AcslContract:
         finally:
             self.value_mode = False
 
+    def total(self, env: dict) -> str | None:
+        """For a function with no requires that fails only through its checked
+        operations (overflow, range, division by zero, index), none raised explicitly:
+        the condition under which it fails nowhere, as an ACSL predicate of its
+        parameters (`safe`), when its body has one. Its callers need it to show that
+        a call they make cannot fail (is_valid_posting sums only legs it has checked,
+        and never raises), which its `raises` clause alone does not say."""
+        fn = self.fe.fn
+        if fn["requires"] or not [c for c in fn["raises"] if c != 5] or raises_declared(fn["body"]):
+            return None
+        self.value_mode = True
+        try:
+            return self.safe(fn["body"], dict(env))
+        except NoAcsl:
+            return None
+        finally:
+            self.value_mode = False
+
+    def in_type(self, x: str, t: dict) -> str:
+        sc = self.em.scalar(t)
+        return f"({self.lit(sc.lo)} <= {x} <= {self.lit(sc.hi)})"
+
+    def safe(self, e: dict, env: dict) -> str:
+        """"Evaluating e raises nothing", as an ACSL predicate (see total). Checked
+        operations fail exactly outside their type's value set, as the upel_rt.h
+        helpers state; anything else that may fail (a call, `%`, a shift, a
+        bitwise helper, a builtin) has no rendering here."""
+        k = e["k"]
+        if k in ("lit", "enum", "local", "const"):
+            return TRUE
+        if k == "raise":
+            return "\\false"
+        if k == "un":
+            a = self.safe(e["a"], env)
+            if e["op"] == "not":
+                return a
+            if e["op"] == "neg":
+                return conj(a, self.in_type(self.term(e, env), e["t"]))
+            raise NoAcsl()
+        if k == "bin":
+            op = e["op"]
+            a, b = self.safe(e["a"], env), self.safe(e["b"], env)
+            if op == "and":
+                return conj(a, b if b == TRUE else f"({self.pred(e['a'], env)} ? {b} : \\true)")
+            if op == "or":
+                return conj(a, b if b == TRUE else f"({self.pred(e['a'], env)} ? \\true : {b})")
+            if op in CMP_SYM or op in WRAPPING or op in SATURATING:
+                return conj(a, b)
+            if op in ("add", "sub", "mul"):
+                return conj(a, b, self.in_type(self.term(e, env), e["t"]))
+            if op == "div":
+                return conj(a, b, f"{self.term(e['b'], env)} != 0", self.in_type(self.term(e, env), e["t"]))
+            raise NoAcsl()
+        if k == "cast":
+            a = self.safe(e["a"], env)
+            if e["check"]:
+                return conj(a, self.in_type(self.term(e["a"], env), e["t"]))
+            src, dst = self.em.scalar(e["a"]["t"]), self.em.scalar(e["t"])
+            if src is None or dst is None or not (dst.lo <= src.lo and src.hi <= dst.hi):
+                raise NoAcsl()
+            return a
+        if k == "if":
+            then, other = self.safe(e["then"], env), self.safe(e["else"], env)
+            return conj(self.safe(e["c"], env),
+                        TRUE if then == other == TRUE else f"({self.pred(e['c'], env)} ? {then} : {other})")
+        if k == "field":
+            return self.safe(e["a"], env)
+        if k == "index":
+            n, ix = e["a"]["t"]["len"], self.term(e["i"], env)
+            inside = TRUE if re.fullmatch(r"\d+", ix) and int(ix) < n else f"0 <= {ix} < {n}"
+            return conj(self.safe(e["a"], env), self.safe(e["i"], env), inside)
+        if k == "match":
+            return conj(self.safe(e["a"], env), self.match(e, env, self.safe, keep_raising=True))
+        if k == "block":
+            env = dict(env)
+            out = []
+            for let in e["lets"]:
+                v = self.term(let["e"], env)
+                ok = self.safe(let["e"], env)
+                out.append(("" if ok == TRUE else f"{ok} && ") + f"\\let {self.bind(env, let['name'], let['e'])} = {v};")
+            return f"({' '.join(out)} {self.safe(e['result'], env)})" if out else self.safe(e["result"], env)
+        if k == "fold":
+            env = dict(env)
+            env.pop(SPANS, None)
+            if e["hi"] - e["lo"] > SPELL_ELEMENTS:
+                raise NoAcsl()
+            ok, v = self.safe(e["init"], env), self.term(e["init"], env)
+            out = [("" if ok == TRUE else f"{ok} && ") + f"\\let {self.bind(env, e['acc'], None)} = {v};"]
+            for i in range(e["lo"], e["hi"]):
+                env[e["var"]] = self.lit(i)
+                ok = self.safe(e["body"], env)
+                if i == e["hi"] - 1:  # the fold's value is not needed after the last step
+                    return f"({' '.join(out)} {ok})"
+                step = self.term(e["body"], env)
+                out.append(("" if ok == TRUE else f"{ok} && ") + f"\\let {self.bind(env, e['acc'], None)} = {step};")
+            return f"({' '.join(out)} \\true)"
+        raise NoAcsl()
+
+    def bind(self, env: dict, name: str, e: dict | None) -> str:
+        """A fresh ACSL \\let name for the UPEL local `name`, entered in env."""
+        n = self.namer.local(name)
+        env[name] = n
+        if e is not None:
+            env[SPANS] = {**self.spans(env), name: bit_span(self.em, e, self.spans(env))}
+        return n
+
+    def guarded_value(self, env: dict, out: str) -> str | None:
+        """For a function that raises one of its declared errors: on success, which
+        branch returned and with what value, as an ACSL predicate of its parameters
+        (`c ? \\false : out == v` for `if c { raise E.x } else { v }`), when its body
+        has one (no call, fold, record...). A spec's ensures bounds a checked value
+        but seldom says what its guards let through, which WP (seeing the callee only
+        through its contract) needs at the call: validate_posting's total is positive
+        because check_leg returns a used leg's amount only when it is positive."""
+        fn = self.fe.fn
+        sc = self.em.scalar(fn["ret"])
+        if sc is None or not (sc.is_bool or raises_declared(fn["body"])):
+            return None
+        self.value_mode = True
+        try:
+            if sc.is_bool:  # a predicate of the arguments (leg_ok): what is_valid_posting checks
+                return None if raises_declared(fn["body"]) else f"(({out} != 0) <==> {self.pred(fn['body'], dict(env))})"
+            return self.returns(fn["body"], dict(env), out)
+        except NoAcsl:
+            return None
+        finally:
+            self.value_mode = False
+
+    def returns(self, e: dict, env: dict, out: str) -> str:
+        """"e returned `out`" (see guarded_value): a raising branch is \\false."""
+        if always_raises(e):
+            return "\\false"
+        if e["k"] == "if":
+            return f"({self.pred(e['c'], env)} ? {self.returns(e['then'], env, out)} : {self.returns(e['else'], env, out)})"
+        f = lambda x, env: self.returns(x, env, out)
+        if e["k"] == "match":
+            return self.match(e, env, f, keep_raising=True)  # raising arms as \\false
+        if e["k"] == "block":
+            return self.block(e, env, f)
+        return f"{out} == {self.term(e, env)}"
+
     def valid_value(self, t: dict, lv: str, depth: int = 0) -> str | None:
         """ACSL for "lv holds a value of type t", when the C type allows more: the
         value set of an odd-width integer or a ranged newtype, the members of an
         enum, field by field and element by element (None when the C type says
         it all). Arguments are always such values (docs/backends.md), and
-        results must be."""
+        results must be. A short array (SPELL_ELEMENTS) is stated element by
+        element: from a `\\forall` over the index, Z3 has to find the instance
+        itself, and in the unrolled folds of fintech.ledger it did not (a
+        callee's precondition on `p->legs.v[3]` came back "failed" after Z3 gave
+        up, 11 goals in 4 functions), while Qed closes the spelled-out form."""
         em = self.em
         if t["k"] == "array":
+            if t["len"] <= SPELL_ELEMENTS and t["elem"]["k"] != "array":
+                parts = [self.valid_value(t["elem"], f"{lv}.v[{i}]", depth) for i in range(t["len"])]
+                return None if parts[0] is None else "(" + " && ".join(parts) + ")"
             j = f"upel_j{depth}"
             inner = self.valid_value(t["elem"], f"{lv}.v[{j}]", depth + 1)
             return None if inner is None else f"(\\forall integer {j}; 0 <= {j} < {t['len']} ==> {inner})"
@@ -1676,10 +1862,10 @@ class AcslContract:
             return self.block(e, env, self.pred)
         return f"({self.term(e, env)} != 0)"
 
-    def match(self, e: dict, env: dict, f) -> str:
+    def match(self, e: dict, env: dict, f, keep_raising: bool = False) -> str:
         st = e["a"]["t"]
         arms = e["arms"]
-        if self.value_mode and any(not always_raises(a["body"]) for a in arms):
+        if self.value_mode and not keep_raising and any(not always_raises(a["body"]) for a in arms):
             arms = [a for a in arms if not always_raises(a["body"])]
         out = f(arms[-1]["body"], env)
         for arm in reversed(arms[:-1]):

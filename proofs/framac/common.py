@@ -21,7 +21,7 @@ from pathlib import Path
 from upel.codegen.registry import ToolMissing
 from upel.verify.evidence import sha256_file
 
-HOW = "apt-get install frama-c-base why3 z3, then run `why3 config detect`"
+HOW = "apt-get install frama-c-base why3 z3 cvc4, then run `why3 config detect`"
 MAX_MESSAGE = 2000
 
 
@@ -37,8 +37,9 @@ def _first_line(cmd: list[str]) -> str:
 
 
 def tools(need_z3: bool = True) -> dict[str, str]:
-    """{program: version}. WP needs Why3 configured with Z3; EVA needs only frama-c."""
-    for prog in ("frama-c",) + (("why3", "z3") if need_z3 else ()):
+    """{program: version}. WP needs Why3 configured with Z3 and CVC4; EVA needs
+    only frama-c."""
+    for prog in ("frama-c",) + (("why3", "z3", "cvc4") if need_z3 else ()):
         if shutil.which(prog) is None:
             raise ToolMissing(prog, HOW)
     versions = {"frama-c": _first_line(["frama-c", "-version"])}
@@ -54,6 +55,14 @@ def tools(need_z3: bool = True) -> dict[str, str]:
         if not re.search(r"^Z3 ", provers, re.MULTILINE):
             raise ToolMissing("why3", "Why3 does not know Z3: run `why3 config detect` "
                                       "(install with apt-get install why3 z3)")
+        # CVC4 is WP's second prover: it gets only the goals Z3 does not prove
+        # (wp.PROVERS). It is required, not optional, so that what WP proves does not
+        # depend on what happens to be installed.
+        m = re.search(r"^CVC4 (\S+)$", provers, re.MULTILINE)
+        if not m:
+            raise ToolMissing("why3", "Why3 does not know CVC4: install it with apt-get install cvc4 "
+                                      "(Why3 detects it in every run)")
+        versions["cvc4"] = m.group(1)
     return versions
 
 

@@ -19,6 +19,14 @@ F's goals are those of its body, the `static inline` implementation
 (`<F>_impl`, `upel.backends.c.emitter.Emitter.impl`), plus those of the
 extern function F that forwards to it (named `<F>:<goal>`).
 
+Each package function is one frama-c run (its extern function, its
+implementation and the helpers it uses), `ctx.jobs` runs at a time: WP's own
+simplifier Qed works inside frama-c's single process and takes most of the
+time of unrolled folds (fintech.ledger), so one run of everything kept one
+core busy and the other waiting. A record's duration and command are those of
+its function's run. Z3 proves; CVC4 gets only the goals Z3 does not prove
+(`-wp-prover z3,cvc4`; `PROVERS`).
+
 WP answers "Valid" only for goals a prover (or WP's own simplifier Qed)
 proved. A goal the prover did not prove within its limits is `failed` (WP
 reports Z3's "sat", "unknown" and give-ups alike, so it cannot tell a false
@@ -30,6 +38,8 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from upel.verify.context import VerifyContext
 from upel.verify.evidence import Evidence
@@ -64,10 +74,48 @@ def combine(verdicts: list[str]) -> str:
     return "proved" if verdicts else "unknown"
 
 
-def command(ctx: VerifyContext, selected: list[str], sources: list[str]) -> list[str]:
-    return ["frama-c", "-machdep", "x86_64", "-wp", "-wp-rte", "-wp-prover", "z3",
-            "-wp-timeout", str(max(1, int(ctx.timeout))), "-wp-par", str(max(1, ctx.jobs)),
-            "-wp-fct", ",".join(selected), "-wp-report-json", REPORT, *sources]
+# WP tries the provers in order and stops at the first that proves a goal, so CVC4
+# gets only what Z3 leaves: in fintech.ledger, is_valid_posting's `raises`
+# (side_total cannot overflow on legs that leg_ok accepted), which Z3 did not prove
+# in 150 s and CVC4 proves in 0.1 s.
+PROVERS = "z3,cvc4"
+
+
+def command(ctx: VerifyContext, selected: list[str], sources: list[str], report: str = REPORT,
+            par: int | None = None, prover: str = "z3") -> list[str]:
+    return ["frama-c", "-machdep", "x86_64", "-wp", "-wp-rte", "-wp-prover", prover,
+            "-wp-timeout", str(max(1, int(ctx.timeout))), "-wp-par", str(max(1, ctx.jobs if par is None else par)),
+            "-wp-fct", ",".join(selected), "-wp-report-json", report, *sources]
+
+
+@dataclass
+class _Run:
+    """One frama-c run: a package function, its implementation and the helpers it uses."""
+    cmd: list[str]
+    report: dict
+    duration_ms: int
+    error: tuple[str, str] | None
+
+
+def _run_one(ctx: VerifyContext, selected: list[str], sources: list[str], report_name: str,
+             prover: str) -> _Run:
+    cmd = command(ctx, selected, sources, report_name, par=1, prover=prover)
+    report_path = ctx.workdir / report_name
+    report_path.unlink(missing_ok=True)
+    # The run's own limit: every goal may take the per-goal timeout, a few at a time.
+    res = common.run(ctx, cmd, timeout=ctx.timeout * max(60, 4 * len(selected)) + 120)
+    error = None
+    report = {}
+    if res.timed_out:
+        error = ("timeout", f"frama-c did not finish within {res.duration_ms // 1000} s")
+    elif res.rc != 0 or not report_path.is_file():
+        error = ("error", common.trim(f"frama-c exited with {res.rc}: {res.stderr}\n{res.stdout}"))
+    else:
+        try:
+            report = json.loads(report_path.read_text(encoding="utf-8")).get("wp:functions", {})
+        except ValueError as e:
+            error = ("error", f"cannot parse {report_name}: {e}")
+    return _Run(cmd, report, res.duration_ms, error)
 
 
 def verify(ctx: VerifyContext) -> list[Evidence]:
@@ -90,35 +138,35 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
     uses = {c: common.reachable(graph, impl_of[c], stop=all_fns) - all_fns for c in impl_of}
     selected = sorted(package_fns | set().union(*uses.values()))
 
-    cmd = command(ctx, selected, sources)
-    ctx.progress(f"wp: {len(impl_of)} functions, {len(selected) - len(package_fns)} runtime helpers")
-    report_path = ctx.workdir / REPORT
-    report_path.unlink(missing_ok=True)
-    # The run's own limit: every goal may take the per-goal timeout, a few at a time.
-    res = common.run(ctx, cmd, timeout=ctx.timeout * max(60, 4 * len(selected)) + 120)
-    base = {"tool": NAME, "prover": "frama-c", "prover_version": versions["frama-c"], "command": cmd,
-            "inputs": common.inputs(files, ctx.workdir, ctx.ir_digest)}
-    run_error = None
-    if res.timed_out:
-        run_error = ("timeout", f"frama-c did not finish within {res.duration_ms // 1000} s")
-    elif res.rc != 0 or not report_path.is_file():
-        run_error = ("error", common.trim(f"frama-c exited with {res.rc}: {res.stderr}\n{res.stdout}"))
-    report = {}
-    if run_error is None:
-        try:
-            report = json.loads(report_path.read_text(encoding="utf-8")).get("wp:functions", {})
-        except ValueError as e:
-            run_error = ("error", f"cannot parse {REPORT}: {e}")
+    ctx.progress(f"wp: {len(impl_of)} functions, {len(selected) - len(package_fns)} runtime helpers, "
+                 f"{min(len(impl_of), max(1, ctx.jobs))} frama-c runs at a time")
+    # One frama-c run per function (its goals, its implementation's and those of the
+    # helpers it uses), ctx.jobs at a time, the longest bodies first. WP's own
+    # simplifier (Qed) works in frama-c's one process and takes most of the time of
+    # unrolled folds (fintech.ledger), so one run of everything used one core.
+    common.why3_env(ctx.workdir)  # detected once, before the runs share it
+    bodies = common.c_functions("".join(f.read_text(encoding="utf-8") for f in files))
+    order = sorted(impl_of, key=lambda c: (-len(bodies.get(impl_of[c], "")), c))
+    names = {c: f"wp-report-{i}.json" for i, c in enumerate(sorted(impl_of))}
+    with ThreadPoolExecutor(max_workers=max(1, ctx.jobs)) as pool:
+        futures = {c: pool.submit(_run_one, ctx, sorted({c, impl_of[c], *uses[c]}), sources, names[c],
+                               PROVERS)
+                   for c in order}
+        runs = {c: f.result() for c, f in futures.items()}
+    versions_base = {"tool": NAME, "prover": "frama-c", "prover_version": versions["frama-c"],
+                     "inputs": common.inputs(files, ctx.workdir, ctx.ir_digest)}
 
     out: list[Evidence] = []
     for fn in fns:
         c = cnames[fn["qname"]]
         obs = function_obligations(fn)
         rte_ob = Obligation(fn["qname"], "rte", None, fn.get("loc"), tuple(fn.get("reqs", ())))
-        if run_error is not None:
+        run = runs[c]
+        report, base = run.report, {**versions_base, "command": run.cmd}
+        if run.error is not None:
             for ob in [*obs, rte_ob]:
-                out.append(Evidence.for_obligation(ob, verdict=run_error[0], message=run_error[1],
-                                                   duration_ms=res.duration_ms, **base))
+                out.append(Evidence.for_obligation(ob, verdict=run.error[0], message=run.error[1],
+                                                   duration_ms=run.duration_ms, **base))
             continue
         impl = impl_of[c]
         own = {**_goals(report.get(impl, {}), impl),
@@ -131,8 +179,8 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
                 continue  # not stated in ACSL: WP decided nothing about it
             for g in mine:
                 del own[g]
-            out.append(_record(ob, mine, base, versions, res.duration_ms))
-        out.append(_record(rte_ob, {**own, **helpers}, base, versions, res.duration_ms,
+            out.append(_record(ob, mine, base, versions, run.duration_ms))
+        out.append(_record(rte_ob, {**own, **helpers}, base, versions, run.duration_ms,
                            helpers=sorted(uses[c])))
     return out
 
@@ -164,7 +212,7 @@ def _record(ob: Obligation, goals: dict[str, dict], base: dict, versions: dict, 
     counts = {v: sum(1 for x in verdicts.values() if x == v) for v in sorted(set(verdicts.values()))}
     subgoals = sum(e["wp:main"].get("total", 0) for e in goals.values())
     details = {"goals": len(goals), "subgoals": subgoals, "by_verdict": counts,
-               "solver": f"z3 {versions['z3']} via why3 {versions['why3']}"}
+               "solver": f"z3 {versions['z3']}, then cvc4 {versions['cvc4']} via why3 {versions['why3']}"}
     if helpers is not None:
         details["helpers"] = helpers
     if verdict == "proved":

@@ -161,6 +161,37 @@ def test_layout_and_header():
     assert "UPEL_OK = 0" in files["upel_rt.h"] and "UPEL_PRECONDITION = 5" in files["upel_rt.h"]
 
 
+def test_acsl_what_callers_need():
+    """The contract clauses Frama-C WP needs of a callee in fintech.ledger (backends/c/
+    emitter.py, AcslContract; proved in tests/verify/test_framac.py): a short array's
+    value set element by element, the guarded value of a function that raises, the
+    value of a predicate, and when a function that fails only in checked operations
+    does not (`upel_total`, through the unrolled fold). They are ACSL only: the C
+    that gcc compiles does not change."""
+    import re
+
+    doc = doc_of([REPO / "specs/fintech/ledger.upel"], [REPO / "specs"])
+    h = cbackend.generate(doc, {"harness": False})["fintech_ledger.h"]
+    assert "\\forall" not in h
+    assert "(0 <= (*p).legs.v[3].direction <= 1)" in h
+    assert ("ensures upel_value: \\result == UPEL_OK ==> ((used != 0) ? (((*leg).amount <= 0) ? \\false : "
+            "(((*leg).amount > 1000000000000000) ? \\false : (*out) == (*leg).amount)) : "
+            "(((*leg).amount != 0) ? \\false : (*out) == 0));") in h
+    assert ("ensures upel_value: \\result == UPEL_OK ==> (((*out) != 0) <==> ((used != 0) ? "
+            "(((*leg).amount > 0) && ((*leg).amount <= 1000000000000000)) : ((*leg).amount == 0)));") in h
+    before = h.split("upel_status fintech_ledger_side_total(", 1)[0]
+    total = before[before.rindex("@ ensures upel_total: "):].split("\n", 1)[0]
+    assert total.count("\\let acc") == 4 and "(*p).legs.v[3].amount" in total
+    assert total.endswith(" ==> \\result == UPEL_OK;")
+    # validate_posting's ensures[1] (a fold in a call) still has no ACSL rendering
+    assert "ensures #2 (not expressed in ACSL)" in h
+
+    def code(text: str) -> str:
+        return re.sub(r"/\*@.*?\*/", "", text, flags=re.DOTALL)
+
+    assert "upel_total" not in code(h) and "upel_value" not in code(h)
+
+
 # ---- conformance of the example specs -------------------------------------------------
 
 
