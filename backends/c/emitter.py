@@ -68,6 +68,7 @@ from upel.codegen.facts import document_facts
 from upel.ir.encoding import ir_digest, package_digest
 from upel.ir.model import IRIndex, int_bounds
 from upel.ir.pretty import show_expr
+from upel.ir.walk import nodes
 
 from .names import Namer, comment_lines
 
@@ -289,20 +290,7 @@ def bare(c: str) -> str:
 
 def refs(e: Any) -> set[str]:
     """Names of the locals an IR expression mentions."""
-    out: set[str] = set()
-
-    def walk(x):
-        if isinstance(x, dict):
-            if x.get("k") == "local" and "t" in x:
-                out.add(x["name"])
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    walk(e)
-    return out
+    return {x["name"] for x in nodes(e) if x.get("k") == "local" and "t" in x}
 
 
 def can_raise(e: Any) -> bool:
@@ -1498,9 +1486,14 @@ class AcslContract:
         sc = self.em.scalar(fn["ret"])
         if sc is None or sc.is_bool or not bit_level(fn["body"]):
             return None
+        return self.rendered(self.term, fn["body"], dict(env))
+
+    def rendered(self, render, *args) -> str | None:
+        """render(*args) in value mode (where a raising branch is left out or is
+        \\false, see match), or None when the expression has no ACSL rendering."""
         self.value_mode = True
         try:
-            return self.term(fn["body"], dict(env))
+            return render(*args)
         except NoAcsl:
             return None
         finally:
@@ -1516,13 +1509,7 @@ class AcslContract:
         fn = self.fe.fn
         if fn["requires"] or not [c for c in fn["raises"] if c != 5] or raises_declared(fn["body"]):
             return None
-        self.value_mode = True
-        try:
-            return self.safe(fn["body"], dict(env))
-        except NoAcsl:
-            return None
-        finally:
-            self.value_mode = False
+        return self.rendered(self.safe, fn["body"], dict(env))
 
     def in_type(self, x: str, t: dict) -> str:
         sc = self.em.scalar(t)
@@ -1624,15 +1611,12 @@ class AcslContract:
         sc = self.em.scalar(fn["ret"])
         if sc is None or not (sc.is_bool or raises_declared(fn["body"])):
             return None
-        self.value_mode = True
-        try:
-            if sc.is_bool:  # a predicate of the arguments (leg_ok): what is_valid_posting checks
-                return None if raises_declared(fn["body"]) else f"(({out} != 0) <==> {self.pred(fn['body'], dict(env))})"
-            return self.returns(fn["body"], dict(env), out)
-        except NoAcsl:
-            return None
-        finally:
-            self.value_mode = False
+        if sc.is_bool:  # a predicate of the arguments (leg_ok): what is_valid_posting checks
+            if raises_declared(fn["body"]):
+                return None
+            value = self.rendered(self.pred, fn["body"], dict(env))
+            return None if value is None else f"(({out} != 0) <==> {value})"
+        return self.rendered(self.returns, fn["body"], dict(env), out)
 
     def returns(self, e: dict, env: dict, out: str) -> str:
         """"e returned `out`" (see guarded_value): a raising branch is \\false."""

@@ -19,6 +19,7 @@ import re
 from upel.interp.intops import BUILTIN_ERROR_NAMES
 from upel.ir.encoding import ir_digest, package_digest
 from upel.ir.model import IRIndex
+from upel.ir.walk import nodes
 
 RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {
     "rt", "dataclasses", "annotations", "NewType", "IntEnum", "dataclass", "int", "bool", "tuple", "range",
@@ -465,18 +466,4 @@ class Emitter:
 
 
 def _uses(pkg: dict, kind: str) -> bool:
-    found = False
-
-    def walk(e):
-        nonlocal found
-        if isinstance(e, dict):
-            if e.get("k") == kind:
-                found = True
-            for v in e.values():
-                walk(v)
-        elif isinstance(e, list):
-            for v in e:
-                walk(v)
-
-    walk(pkg["functions"])
-    return found
+    return any(n.get("k") == kind for n in nodes(pkg["functions"]))

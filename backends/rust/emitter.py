@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from upel.codegen.facts import document_facts
 from upel.interp.intops import BUILTIN_ERROR_NAMES
 from upel.ir.encoding import package_digest
+from upel.ir.walk import nodes
 from upel.ir.model import IRIndex, int_bounds
 
 # ---- names -------------------------------------------------------------------------
@@ -1117,21 +1118,11 @@ def _local_names(fn: dict) -> list[str]:
     """Every local name a function binds, in first-seen order."""
     names: list[str] = [p["name"] for p in fn["params"]]
 
-    def walk(x):
-        if isinstance(x, dict):
-            k = x.get("k")
-            if k == "block":
-                names.extend(let["name"] for let in x["lets"])
-            elif k == "fold":
-                names.extend([x["var"], x["acc"]])
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    walk(fn["requires"])
-    walk(fn["body"])
+    for x in nodes([fn["requires"], fn["body"]]):
+        if x.get("k") == "block":
+            names.extend(let["name"] for let in x["lets"])
+        elif x.get("k") == "fold":
+            names.extend([x["var"], x["acc"]])
     seen: dict[str, None] = {}
     for n in names:
         seen.setdefault(n, None)

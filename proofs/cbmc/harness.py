@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from upel.backends.c.emitter import Emitter
 
 from upel.ir.schema import validate_ir
+from upel.ir.walk import nodes
 from upel.verify.obligations import (
     Obligation,
     function_obligations,
@@ -104,21 +105,11 @@ def unwind_bound(doc: dict) -> int:
     prove that this bound is enough, so the proof is complete, not bounded.
     """
     most = RUNTIME_LOOP
-
-    def walk(x) -> None:
-        nonlocal most
-        if isinstance(x, dict):
-            if x.get("k") == "fold":
-                most = max(most, x["hi"] - x["lo"])
-            elif x.get("k") == "array" and "len" in x:
-                most = max(most, x["len"])
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    walk(doc["packages"])
+    for x in nodes(doc["packages"]):
+        if x.get("k") == "fold":
+            most = max(most, x["hi"] - x["lo"])
+        elif x.get("k") == "array" and "len" in x:
+            most = max(most, x["len"])
     return most + 1
 
 

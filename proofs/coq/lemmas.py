@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from upel.ir.walk import nodes
 from upel.verify.obligations import Obligation, obligations
 
 from .emit import ExprEmitter, Model, const_name, eqb_name, field_name, fn_name, local_name, requires_bool
@@ -179,31 +180,12 @@ def cut_calls(fn: dict) -> set[str]:
     params = {p["name"] for p in fn["params"]}
 
     def on_params(e) -> bool:
-        if isinstance(e, dict):
-            if e.get("k") == "local":
-                return e["name"] in params
-            return all(on_params(v) for v in e.values())
-        if isinstance(e, list):
-            return all(on_params(v) for v in e)
-        return True
+        return all(x["name"] in params for x in nodes(e) if x.get("k") == "local")
 
-    out: set[str] = set()
+    def outside_folds(e: dict):
+        return [e["init"]] if e.get("k") == "fold" else e.values()
 
-    def walk(e) -> None:
-        if isinstance(e, dict):
-            if e.get("k") == "fold":
-                walk(e["init"])
-                return
-            if e.get("k") == "call" and on_params(e["args"]):
-                out.add(e["fn"])
-            for v in e.values():
-                walk(v)
-        elif isinstance(e, list):
-            for v in e:
-                walk(v)
-
-    walk(fn["body"])
-    return out
+    return {e["fn"] for e in nodes(fn["body"], outside_folds) if e.get("k") == "call" and on_params(e["args"])}
 
 
 def statement(s: LemmaSpec) -> str:

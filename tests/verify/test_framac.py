@@ -195,10 +195,10 @@ def small_doc(tmp_path: Path, text: str = SMALL, name: str = "get") -> dict:
     return load(folder / f"{name}.upel", f"small.{name}", [tmp_path / "specs"])
 
 
-def flip(pattern: str, new: str):
+def flip(pattern: str, new: str, header: str = "small_get.h"):
     """An edit of the generated C replacing exactly one occurrence of `pattern`."""
     def edit(gen: Path) -> None:
-        src = gen / "small_get.h"  # the body is the static inline implementation in the header
+        src = gen / header  # the body is the static inline implementation in the header
         text = src.read_text(encoding="utf-8")
         assert text.count(pattern) == 1, pattern
         src.write_text(text.replace(pattern, new), encoding="utf-8")
@@ -282,14 +282,7 @@ def test_wp_proves_constant_bit_operations(tmp_path: Path):
 def test_wp_rejects_broken_constant_shift(tmp_path: Path):
     """The arithmetic forms are checked, not trusted: a wrong multiplier is caught."""
     need(wp)
-
-    def edit(gen: Path) -> None:
-        src = gen / "small_bits.h"
-        text = src.read_text(encoding="utf-8")
-        assert text.count("* 1024u") == 1
-        src.write_text(text.replace("* 1024u", "* 8192u"), encoding="utf-8")
-
-    recs = run(wp, small_doc(tmp_path, BITS, "bits"), tmp_path, edit=edit)
+    recs = run(wp, small_doc(tmp_path, BITS, "bits"), tmp_path, edit=flip("* 1024u", "* 8192u", "small_bits.h"))
     assert recs["small.bits.pack:ensures[0]"].verdict == "failed"
 
 
@@ -314,14 +307,7 @@ def test_wp_proves_what_callers_need_of_callees(tmp_path: Path):
 def test_wp_rejects_broken_guard(tmp_path: Path):
     """The guarded value is checked, not trusted: a guard that lets 0 through is caught."""
     need(wp)
-
-    def edit(gen: Path) -> None:
-        src = gen / "small_legs.h"
-        text = src.read_text(encoding="utf-8")
-        assert text.count("if ((*leg).amount <= INT64_C(0))") == 1
-        src.write_text(text.replace("if ((*leg).amount <= INT64_C(0))", "if ((*leg).amount < INT64_C(0))"),
-                       encoding="utf-8")
-
+    edit = flip("if ((*leg).amount <= INT64_C(0))", "if ((*leg).amount < INT64_C(0))", "small_legs.h")
     recs = run(wp, small_doc(tmp_path, LEGS, "legs"), tmp_path, edit=edit)
     r = recs["small.legs.amount_of:rte"]
     assert r.verdict == "failed" and "upel_value" in r.message, r.message
