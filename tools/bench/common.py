@@ -74,6 +74,17 @@ def machine() -> dict[str, str]:
             "load": loadavg()}
 
 
+# A fixed pure-Python loop (10^7 additions), timed in a fresh process: the machine is a
+# shared VM whose speed drifts from hour to hour, so the report states how fast it was
+# while measuring, and runs of the benchmark on different days can be compared.
+SPEED_LOOP = "import time\nt = time.perf_counter()\ns = 0\nfor i in range(10**7):\n    s += i\nprint(time.perf_counter() - t)"
+
+
+def speed(runs: int = 3) -> float:
+    """Median seconds of SPEED_LOOP over `runs` fresh processes."""
+    return median([float(run([PYTHON, "-c", SPEED_LOOP])) for _ in range(runs)])
+
+
 def run(cmd: list[str], cwd: Path | None = None, timeout: float = 600, env: dict | None = None) -> str:
     """Runs `cmd`, returns its stdout; raises BenchError with the output on failure."""
     try:

@@ -78,7 +78,9 @@ def section(args, mach: dict, tools: dict, parts: dict, asm: tuple[str, str] | N
     cmd = "python -m tools.bench" + (" --quick" if args.quick else "") + (f" --only {args.only}" if args.only else "")
     lines = [BEGIN, f"## Benchmarks (`{cmd}`)", "",
              (f"Machine: {mach['cpu']}, {mach['cores']} cores (shared with CI and provers), {mach['os']}; "
-              f"load average {mach['load_before']} before, {mach['load_after']} after (1, 5, 15 min). "
+              f"load average {mach['load_before']} before, {mach['load_after']} after (1, 5, 15 min); "
+              f"speed gauge (a pure-Python loop of 10^7 additions, `tools/bench/common.py` SPEED_LOOP) "
+              f"{mach['speed_before']} s before, {mach['speed_after']} s after. "
               "Tools: " + ", ".join(f"{k} {v}" for k, v in tools.items()) + ". "
               "Times are medians of several runs; the machine is shared, so expect some noise."), ""]
     if "kernels" in parts:
