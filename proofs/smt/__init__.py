@@ -24,6 +24,7 @@ from .model import parse_sexprs, replay, vector_line
 from .ints import Unsupported
 from .sorts import TooLarge
 from .script import ScriptBuilder
+from .split import Split, case_name, split_input
 
 NAME = "smt"
 _HOW = "apt-get install z3 (Debian 12 ships Z3 4.8.12); or set UPEL_Z3 to a z3 binary"
@@ -91,11 +92,16 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
                                            message=f"not lowered to SMT: {too_large}")
         # Integer arithmetic first (fast on scaled arithmetic), bit-vectors when
         # it cannot decide; the first definite answer is the verdict.
+        # An obligation with a small integer input that the whole goal does not decide
+        # is split on that input (split.py), with three quarters of the budget.
         ev = None
         for i, (enc, builder, name, text, inputs) in enumerate(attempts):
             last = i == len(attempts) - 1
-            limit = ctx.timeout if last else max(5.0, ctx.timeout / 4)
+            split = split_input(builder, inputs) if last else None
+            limit = ctx.timeout if last and split is None else max(5.0, ctx.timeout / 4)
             ev = _decide(ctx, exe, version, ob, name, text, inputs, builder, limit)
+            if split is not None and ev.verdict in ("timeout", "unknown"):
+                ev = _decide_cases(ctx, exe, version, ob, name, text, inputs, builder, split, ev)
             ev.details["encoding"] = enc
             if ev.verdict in ("proved", "failed"):
                 break
@@ -107,6 +113,32 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
         if not r.ok:
             ctx.progress(f"smt: {r.obligation}: {r.verdict} {r.message}")
     return records
+
+
+def _decide_cases(ctx, exe, version, ob, name, text, inputs, builder, split: Split, whole: Evidence) -> Evidence:
+    """One script per value of split.symbol (split.py): proved when every case is."""
+    per_case = max(5.0, ctx.timeout * 3 / 4 / len(split.values))
+    spent = whole.duration_ms
+    scripts: dict[str, str] = {}
+    for k, value in enumerate(split.values):
+        cname, ctext = case_name(name, k), split.case(text, k)
+        (ctx.workdir / cname).write_text(ctext, encoding="utf-8")
+        ev = _decide(ctx, exe, version, ob, cname, ctext, inputs, builder, per_case)
+        spent += ev.duration_ms
+        scripts[cname] = ev.inputs[cname]
+        ev.details["split"] = {"on": split.name, "value": value, "cases": len(split.values),
+                               "whole_goal": f"{whole.verdict} in {whole.duration_ms / 1000:g} s"}
+        if ev.verdict != "proved":
+            ev.message = f"case {split.name} = {value}: {ev.message}"
+            ev.duration_ms = spent
+            return ev
+    return Evidence.for_obligation(
+        ob, verdict="proved", tool=NAME, prover="z3", prover_version=version,
+        command=["z3", "-smt2", f"-t:{int(per_case * 1000)}", case_name(name, 0), "..."],
+        inputs={**scripts, "ir": ctx.ir_digest}, duration_ms=spent,
+        message=f"proved in {len(split.values)} cases of {split.name} (the whole goal: {whole.verdict})",
+        details={"split": {"on": split.name, "cases": len(split.values),
+                           "whole_goal": f"{whole.verdict} in {whole.duration_ms / 1000:g} s"}})
 
 
 def _decide(ctx, exe, version, ob, name, text, inputs, builder, limit) -> Evidence:
