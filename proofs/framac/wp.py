@@ -48,7 +48,6 @@ from upel.verify.obligations import Obligation, function_obligations
 from . import common
 
 NAME = "wp"
-REPORT = "wp-report.json"
 
 
 def tools() -> dict[str, str]:
@@ -81,10 +80,11 @@ def combine(verdicts: list[str]) -> str:
 PROVERS = "z3,cvc4"
 
 
-def command(ctx: VerifyContext, selected: list[str], sources: list[str], report: str = REPORT,
-            par: int | None = None, prover: str = "z3") -> list[str]:
-    return ["frama-c", "-machdep", "x86_64", "-wp", "-wp-rte", "-wp-prover", prover,
-            "-wp-timeout", str(max(1, int(ctx.timeout))), "-wp-par", str(max(1, ctx.jobs if par is None else par)),
+def command(ctx: VerifyContext, selected: list[str], sources: list[str], report: str) -> list[str]:
+    """One function's run: its provers one at a time (`-wp-par 1`), since ctx.jobs
+    runs go side by side."""
+    return ["frama-c", "-machdep", "x86_64", "-wp", "-wp-rte", "-wp-prover", PROVERS,
+            "-wp-timeout", str(max(1, int(ctx.timeout))), "-wp-par", "1",
             "-wp-fct", ",".join(selected), "-wp-report-json", report, *sources]
 
 
@@ -97,9 +97,8 @@ class _Run:
     error: tuple[str, str] | None
 
 
-def _run_one(ctx: VerifyContext, selected: list[str], sources: list[str], report_name: str,
-             prover: str) -> _Run:
-    cmd = command(ctx, selected, sources, report_name, par=1, prover=prover)
+def _run_one(ctx: VerifyContext, selected: list[str], sources: list[str], report_name: str) -> _Run:
+    cmd = command(ctx, selected, sources, report_name)
     report_path = ctx.workdir / report_name
     report_path.unlink(missing_ok=True)
     # The run's own limit: every goal may take the per-goal timeout, a few at a time.
@@ -149,8 +148,7 @@ def verify(ctx: VerifyContext) -> list[Evidence]:
     order = sorted(impl_of, key=lambda c: (-len(bodies.get(impl_of[c], "")), c))
     names = {c: f"wp-report-{i}.json" for i, c in enumerate(sorted(impl_of))}
     with ThreadPoolExecutor(max_workers=max(1, ctx.jobs)) as pool:
-        futures = {c: pool.submit(_run_one, ctx, sorted({c, impl_of[c], *uses[c]}), sources, names[c],
-                               PROVERS)
+        futures = {c: pool.submit(_run_one, ctx, sorted({c, impl_of[c], *uses[c]}), sources, names[c])
                    for c in order}
         runs = {c: f.result() for c, f in futures.items()}
     versions_base = {"tool": NAME, "prover": "frama-c", "prover_version": versions["frama-c"],

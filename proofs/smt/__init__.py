@@ -120,14 +120,15 @@ def _decide_cases(ctx, exe, version, ob, name, text, inputs, builder, split: Spl
     per_case = max(5.0, ctx.timeout * 3 / 4 / len(split.values))
     spent = whole.duration_ms
     scripts: dict[str, str] = {}
+    info = {"on": split.name, "cases": len(split.values),
+            "whole_goal": f"{whole.verdict} in {whole.duration_ms / 1000:g} s"}
     for k, value in enumerate(split.values):
         cname, ctext = case_name(name, k), split.case(text, k)
         (ctx.workdir / cname).write_text(ctext, encoding="utf-8")
         ev = _decide(ctx, exe, version, ob, cname, ctext, inputs, builder, per_case)
         spent += ev.duration_ms
         scripts[cname] = ev.inputs[cname]
-        ev.details["split"] = {"on": split.name, "value": value, "cases": len(split.values),
-                               "whole_goal": f"{whole.verdict} in {whole.duration_ms / 1000:g} s"}
+        ev.details["split"] = {**info, "value": value}
         if ev.verdict != "proved":
             ev.message = f"case {split.name} = {value}: {ev.message}"
             ev.duration_ms = spent
@@ -137,8 +138,7 @@ def _decide_cases(ctx, exe, version, ob, name, text, inputs, builder, split: Spl
         command=["z3", "-smt2", f"-t:{int(per_case * 1000)}", case_name(name, 0), "..."],
         inputs={**scripts, "ir": ctx.ir_digest}, duration_ms=spent,
         message=f"proved in {len(split.values)} cases of {split.name} (the whole goal: {whole.verdict})",
-        details={"split": {"on": split.name, "cases": len(split.values),
-                           "whole_goal": f"{whole.verdict} in {whole.duration_ms / 1000:g} s"}})
+        details={"split": info})
 
 
 def _decide(ctx, exe, version, ob, name, text, inputs, builder, limit) -> Evidence:

@@ -407,4 +407,3 @@ def _literal(term: str) -> int | None:
 
 
 __all__ = ["ERR_W", "NO_ERR", "PRECONDITION", "SKIP", "Body", "Lowerer", "Val", "err"]
-
