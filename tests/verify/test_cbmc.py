@@ -453,6 +453,9 @@ def test_example_spec_is_proved(spec, tmp_path):
 # In CI, on two examples: every obligation is proved except the ones CBMC is known not to decide
 # in time (docs/verification.md, "Open"), and those may only time out, never be refuted. A proof
 # lost, a new timeout or any failure fails the test. The full proofs above stay gated.
+# The harnesses holding a known-open obligation get a short budget (they only show that nothing is
+# refuted); every other harness gets a generous one. Its harnesses finish in under 3 s here, but
+# one took over 15 s on a loaded CI machine: a budget a load spike can exhaust made a flaky test.
 KNOWN_OPEN = {
     "avionics/units": {"avionics.units.feet_to_meters:ensures[0]", "avionics.units.meters_to_feet:ensures[0]",
                        "avionics.units.feet_meters_roundtrip_error:property",
@@ -460,13 +463,34 @@ KNOWN_OPEN = {
     "medtech/infusion": {"medtech.infusion.rate_monotonic_in_dose:property",
                          "medtech.infusion.remaining_decreases_with_time:property"},
 }
+KNOWN_OPEN_TIMEOUT, PROVED_TIMEOUT = 15.0, 120.0
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", sorted(KNOWN_OPEN))
 def test_example_spec_is_proved_but_for_known_timeouts(spec, tmp_path):
+    import copy
+    from concurrent.futures import ThreadPoolExecutor
+
+    from upel.proofs.cbmc import run
+
+    cbmc = cbmc_module()
     doc = load(ROOT / "specs" / f"{spec}.upel", ROOT / "specs", spec.replace("/", "."))
-    recs = run_cbmc(doc, tmp_path, timeout=15.0)
+    ctx = VerifyContext(doc, tmp_path, timeout=KNOWN_OPEN_TIMEOUT)
+    generous = copy.copy(ctx)
+    generous.timeout = PROVED_TIMEOUT
+    plan = run.prepare(ctx)
+    plan.solvers = run.default_solvers()
+
+    def one(h):
+        ids = {o.id for o in h.obligations.values()}
+        c = ctx if ids & KNOWN_OPEN[spec] else generous
+        return run.run_harness(c, cbmc.find_cbmc(), cbmc.tools()["cbmc"], plan, h)
+
+    with ThreadPoolExecutor(max_workers=ctx.jobs) as pool:
+        recs = {r.obligation: r for rs in pool.map(one, plan.harnesses) for r in rs}
+    evidence_document("cbmc", ctx.ir_digest, cbmc.tools(), list(recs.values()))  # schema-valid
+    assert any(set(KNOWN_OPEN[spec]) & {o.id for o in h.obligations.values()} for h in plan.harnesses)
     from upel.verify.obligations import obligations
 
     assert {o.id for o in obligations(doc, {doc["root"]})} <= set(recs)
