@@ -63,6 +63,8 @@ class LemmaSpec:
     why_none: str = ""
     # The callees kept folded for upel_cut (see cut_calls), or None: no cut.
     cut_keep: list[str] | None = None
+    # The subject or a function it calls uses a bit operation (uses_bits).
+    bits: bool = False
 
     @property
     def name(self) -> str:
@@ -165,12 +167,37 @@ def lemma_specs(doc: dict, m: Model | None = None, packages: frozenset[str] | No
             spec.method, spec.why_none = "none", f"{len(leaves)} scalar inputs: too many to state"
         elif spec.domain <= REFLECT_LIMIT:
             spec.method = "reflection"
+        spec.bits = uses_bits(m, item)
         if spec.method == "symbolic" and ob.kind != "property":
             calls = cut_calls(m.ix.functions[ob.subject])
             if calls:
                 spec.cut_keep = [fn_name(q) for q in sorted(calls)]
         out.append(spec)
     return out
+
+
+_BIT_BIN = {"band", "bor", "bxor", "shl", "shr"}
+_BIT_BUILTINS = {"popcount", "bit"}
+
+
+def uses_bits(m: Model, item: dict) -> bool:
+    """True when a function or property, or a function it calls (transitively),
+    has a bit operation in its body or contracts: its lemmas get the bit tactics
+    (upel_split_bits, upel_leaf_bits in prelude.v), the others do without their cost."""
+    seen: set[str] = set()
+    todo = [item]
+    while todo:
+        it = todo.pop()
+        roots = [it["body"], *it.get("requires", []), *it.get("ensures", [])]
+        for e in (x for r in roots for x in nodes(r)):
+            k = e.get("k")
+            if (k == "bin" and e["op"] in _BIT_BIN) or (k == "un" and e["op"] not in ("not", "neg")) \
+                    or (k == "builtin" and e["name"] in _BIT_BUILTINS):
+                return True
+            if k == "call" and e["fn"] not in seen:
+                seen.add(e["fn"])
+                todo.append(m.ix.functions[e["fn"]])
+    return False
 
 
 def cut_calls(fn: dict) -> set[str]:
@@ -236,11 +263,12 @@ def reflection_proof(s: LemmaSpec) -> str:
 
 def symbolic_proof(s: LemmaSpec, unfold: list[str]) -> str:
     names = " ".join([s.check] + unfold)
+    suffix = "_bits" if s.bits else ""
     # One tactic sequence (`;`): every branch left by the case analysis gets
     # the leaf script, and the lemma fails if any branch is not closed.
     whole = (f"cbv beta iota zeta delta [{names}];\n"
-             f"  upel_split;\n"
-             f"  upel_leaf")
+             f"  upel_split{suffix};\n"
+             f"  upel_leaf{suffix}")
     if not s.cut_keep:
         return f"  intros; upel_members; upel_hyps;\n  {whole}."
     # A body that calls functions on its parameters: first cut at those calls

@@ -261,6 +261,38 @@ def test_cut_at_a_call_proves_without_the_fallback(tmp_path, monkeypatch):
         recs["coqtest.fold_record.post_items:raises"].message
 
 
+def test_bit_operations_are_proved(tmp_path):
+    """popcount, masks, shifts by constants, `|` of disjoint fields and bit tests, as in
+    avionics.arinc429 (coq_specs/bits.upel). upel_bits writes the operations by constants
+    in arithmetic and gives the others bounds; before it every obligation here but the
+    false one's `raises` was `unknown`. The false claim must not be proved."""
+    doc = load_doc(COQ_SPECS / "bits.upel", "coqtest.bits", [COQ_SPECS])
+    recs = run_verify(doc, tmp_path, timeout=120)
+    wrong = "coqtest.bits.pack_claims_bit17_clear:ensures[0]"
+    assert recs[wrong].verdict != "proved"
+    not_proved = {k: (r.verdict, r.message[:300]) for k, r in recs.items() if k != wrong and r.verdict != "proved"}
+    assert not not_proved
+    assert len(recs) == 7
+
+
+def test_only_lemmas_about_bit_operations_get_the_bit_tactics():
+    """upel_bits scans the goal on every round; lemmas without bit operations (anywhere in
+    what their subject calls) keep the plain tactics and their speed."""
+    from upel.proofs.coq.lemmas import lemma_file, lemma_specs, unfold_names
+
+    arinc = spec_doc("avionics/arinc429.upel", "avionics.arinc429")
+    by_id = {s.ob.id: s for s in lemma_specs(arinc)}
+    # encode calls pack and parity_bit (popcount); bnr_valid_data only compares and casts
+    assert by_id["avionics.arinc429.encode:raises"].bits
+    assert by_id["avionics.arinc429.decode_encode_roundtrip:property"].bits
+    assert not by_id["avionics.arinc429.bnr_valid_data:raises"].bits
+    assert not by_id["avionics.units.feet_to_meters:raises"].bits
+    text = lemma_file(by_id["avionics.arinc429.encode:raises"], "M", unfold_names(arinc))
+    assert "upel_split_bits" in text and "upel_leaf_bits" in text
+    ledger = spec_doc("fintech/ledger.upel", "fintech.ledger")
+    assert not any(s.bits for s in lemma_specs(ledger))
+
+
 # ---- mutants: each must be refuted, with the right obligation ----------------
 
 @pytest.mark.parametrize("mutant, refuted", [
