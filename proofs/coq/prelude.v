@@ -327,6 +327,32 @@ Proof.
   rewrite Z.land_comm in *. lia.
 Qed.
 
+Lemma upel_low_bits_zero : forall a k i, 0 <= k -> 0 <= a < 2 ^ k -> k <= i -> Z.testbit a i = false.
+Proof.
+  intros a k i Hk Ha Hi. rewrite Z.testbit_eqb by lia.
+  assert (0 <= a / 2 ^ i < 1).
+  { split; [apply Z.div_pos; lia|].
+    apply Z.div_lt_upper_bound; [lia|].
+    assert (2 ^ k <= 2 ^ i) by (apply Z.pow_le_mono_r; lia). lia. }
+  replace (a / 2 ^ i) with 0 by lia. reflexivity.
+Qed.
+
+(* Fields that do not overlap, `a` below bit k and `b` a multiple of 2^k,
+   are or-ed by adding them. *)
+Lemma upel_lor_add : forall a b p k, 0 <= k -> p = 2 ^ k -> 0 <= a < p -> 0 <= b -> b mod p = 0 ->
+  Z.lor a b = a + b.
+Proof.
+  intros a b p k Hk -> Ha Hb Hm.
+  assert (Eb : b = Z.shiftl (b / 2 ^ k) k).
+  { rewrite Z.shiftl_mul_pow2 by lia. pose proof (Z.div_mod b (2 ^ k)). lia. }
+  assert (D : Z.land a b = 0).
+  { rewrite Eb. apply Z.bits_inj'; intros i Hi. rewrite Z.land_spec, Z.bits_0.
+    destruct (Z.lt_ge_cases i k).
+    - rewrite Z.shiftl_spec_low by lia. apply andb_false_r.
+    - rewrite (upel_low_bits_zero a k i) by lia. reflexivity. }
+  rewrite <- Z.lxor_lor by exact D. rewrite <- Z.add_nocarry_lxor by exact D. reflexivity.
+Qed.
+
 Lemma upel_eqb_if : forall x y : bool, Bool.eqb x y = if x then y else negb y.
 Proof. intros [|] [|]; reflexivity. Qed.
 
@@ -439,6 +465,28 @@ Ltac upel_bits :=
   | _ : context [Z.land ?a ?b] |- _ => upel_bitfact (Z.land a b)
   | |- context [Z.lor ?a ?b] => upel_bitfact (Z.lor a b)
   | _ : context [Z.lor ?a ?b] |- _ => upel_bitfact (Z.lor a b)
+  end.
+
+(* At a leaf that arithmetic alone does not close: Z.lor a b where b holds a
+   product by a power of two p and a is below p (fields packed into a word)
+   is a + b, so that lia can take the fields back out. Only there: each
+   attempt costs lia calls, and most lor terms met during the case analysis
+   are not needed. *)
+Ltac upel_lor_disjoint a b :=
+  match b with
+  | context [?c * ?p] => upel_closed p;
+      let k := eval vm_compute in (Z.log2 p) in
+      lazymatch eval vm_compute in (p =? 2 ^ k) with true => idtac end;
+      let h := fresh "e" in
+      assert (h : Z.lor a b = a + b)
+        by (apply (upel_lor_add a b p k); [lia | reflexivity | lia | lia | upel_dm b p; lia]);
+      rewrite h in *; clear h
+  end.
+Ltac upel_lors :=
+  repeat match goal with
+  | |- context [Z.lor ?a ?b] => first [upel_lor_disjoint a b | rewrite (Z.lor_comm a b) in *; upel_lor_disjoint b a]
+  | _ : context [Z.lor ?a ?b] |- _ =>
+      first [upel_lor_disjoint a b | rewrite (Z.lor_comm a b) in *; upel_lor_disjoint b a]
   end.
 
 (* A test that is itself an `if` (a bit test compared with a constant, once
@@ -603,14 +651,17 @@ Ltac upel_cut :=
    A leaf of a cut's `Err` branch is an implication `outcome = Err c -> _`:
    its outcome is normalised (the last round of upel_split is undone when it
    finds nothing to split) and introduced. B runs first (upel_leaf_bits: the
-   facts of the bit operations left at the leaf). *)
-Ltac upel_leaf_with B :=
+   facts of the bit operations left at the leaf); R is a second try when
+   arithmetic fails (upel_leaf_bits: packed fields as sums). *)
+Ltac upel_leaf_with B R :=
   try (lazymatch goal with |- _ -> _ => idtac end;
        cbn beta iota zeta delta [existsb mfold bind list_eqb Bool.eqb negb andb orb] in *;
        intros; upel_hyps);
   B;
   first [ solve [upel_arith]
+        | solve [R; upel_arith]
         | match goal with _ : member _ _ |- _ => idtac end;
           unfold member in *; upel_hyps; upel_prune; upel_arith ].
-Ltac upel_leaf := upel_leaf_with idtac.
-Ltac upel_leaf_bits := upel_leaf_with ltac:(upel_divfacts; upel_bits; upel_divfacts; upel_bits).
+Ltac upel_leaf := upel_leaf_with idtac fail.
+Ltac upel_leaf_bits :=
+  upel_leaf_with ltac:(upel_divfacts; upel_bits; upel_divfacts; upel_bits) ltac:(upel_lors; upel_divfacts).
