@@ -290,13 +290,17 @@ Proof.
   intros w m a Hw. unfold popcount. pose proof (upel_popc_range (Z.to_nat w) (a mod m)). lia.
 Qed.
 
+(* Two values without a common bit: their `lor` is their sum. *)
+Lemma upel_disjoint_add : forall a b, Z.land a b = 0 -> Z.lor a b = a + b.
+Proof. intros a b D. rewrite (Z.add_nocarry_lxor _ _ D), (Z.lxor_lor _ _ D). reflexivity. Qed.
+
 Lemma upel_land_split : forall a b, a = Z.ldiff a b + Z.land a b.
 Proof.
   intros a b.
   assert (D : Z.land (Z.ldiff a b) (Z.land a b) = 0).
   { apply Z.bits_inj'; intros i _; rewrite ?Z.land_spec, ?Z.ldiff_spec, ?Z.bits_0;
     destruct (Z.testbit a i), (Z.testbit b i); reflexivity. }
-  rewrite (Z.add_nocarry_lxor _ _ D), (Z.lxor_lor _ _ D), Z.lor_ldiff_and. reflexivity.
+  rewrite <- (upel_disjoint_add _ _ D), Z.lor_ldiff_and. reflexivity.
 Qed.
 
 Lemma upel_land_facts : forall a b, 0 <= a -> 0 <= b ->
@@ -318,7 +322,7 @@ Proof.
   { apply Z.bits_inj'; intros i _; rewrite ?Z.land_spec, ?Z.ldiff_spec, ?Z.bits_0;
     destruct (Z.testbit a i), (Z.testbit b i); reflexivity. }
   assert (E : Z.lor a b = a + Z.ldiff b a).
-  { rewrite (Z.add_nocarry_lxor _ _ D), (Z.lxor_lor _ _ D).
+  { rewrite <- (upel_disjoint_add _ _ D).
     apply Z.bits_inj'; intros i _; rewrite ?Z.lor_spec, ?Z.ldiff_spec;
     destruct (Z.testbit a i), (Z.testbit b i); reflexivity. }
   pose proof (upel_land_facts b a Hb Ha). pose proof (upel_land_split b a).
@@ -350,7 +354,7 @@ Proof.
     destruct (Z.lt_ge_cases i k).
     - rewrite Z.shiftl_spec_low by lia. apply andb_false_r.
     - rewrite (upel_low_bits_zero a k i) by lia. reflexivity. }
-  rewrite <- Z.lxor_lor by exact D. rewrite <- Z.add_nocarry_lxor by exact D. reflexivity.
+  exact (upel_disjoint_add a b D).
 Qed.
 
 Lemma upel_eqb_if : forall x y : bool, Bool.eqb x y = if x then y else negb y.
@@ -411,6 +415,7 @@ Ltac upel_bitform t :=
       | true => change (shr_u w a n) with 0 in *
       end
   | shr_s ?w ?a ?n => upel_closed w; upel_closed n;
+      (* shifted out entirely, the result is the sign: left to the case analysis *)
       lazymatch eval vm_compute in (w <=? n) with
       | false => change (shr_s w a n) with (Z.shiftr a n) in *
       end
