@@ -150,18 +150,27 @@ Proof.
   intros a b Hb. split; [apply Z.div_mod; lia | apply Z.mod_pos_bound; exact Hb].
 Qed.
 
+(* A term without variables: its value can be computed (a test so is decided
+   without a split). *)
+Ltac upel_closed c := assert_fails (idtac; match c with context [?x] => is_var x end).
+
 (* Each fact is added once, and only where the divisor is provably non-zero
-   (the model tests b =? 0 before dividing, so the branch knows it). *)
+   (the model tests b =? 0 before dividing, so the branch knows it). A
+   constant divisor is checked by computing, not by lia: most divisors are
+   constants, and lia costs about 0.3 s in the large contexts of bit-level
+   lemmas (a quarter of encode_decode_roundtrip's time went there). *)
 Ltac upel_qr a b :=
   lazymatch goal with
   | _ : a = b * Z.quot a b + Z.rem a b /\ _ |- _ => fail
-  | _ => let nz := fresh "nz" in assert (nz : b <> 0) by lia;
+  | _ => let nz := fresh "nz" in
+         assert (nz : b <> 0) by first [upel_closed b; vm_compute; discriminate | lia];
          pose proof (quot_rem_facts a b nz); clear nz
   end.
 Ltac upel_dm a b :=
   lazymatch goal with
   | _ : a = b * (a / b) + a mod b /\ _ |- _ => fail
-  | _ => let nz := fresh "nz" in assert (nz : 0 < b) by lia;
+  | _ => let nz := fresh "nz" in
+         assert (nz : 0 < b) by first [upel_closed b; vm_compute; reflexivity | lia];
          pose proof (div_mod_facts a b nz); clear nz
   end.
 Ltac upel_divfacts :=
@@ -210,9 +219,6 @@ Ltac upel_members :=
       pose proof (member_range x l lo hi eq_refl H);
       change (In x l) with (member x l) in H
   end.
-
-(* A test without variables is decided by computation (no split). *)
-Ltac upel_closed c := assert_fails (idtac; match c with context [?x] => is_var x end).
 
 (* An infeasible branch is closed as soon as it appears: without this the
    number of paths grows with every test, feasible or not. *)
@@ -357,6 +363,83 @@ Proof.
   exact (upel_disjoint_add a b D).
 Qed.
 
+(* ---- popcount of packed fields ----------------------------------------- *)
+(* upel_dv k x: x shifted right by k bits, one bit at a time (as popc walks). *)
+Fixpoint upel_dv (k : nat) (x : Z) : Z := match k with O => x | S j => upel_dv j (Z.div2 x) end.
+
+Lemma upel_dv_div : forall k x, upel_dv k x = x / 2 ^ Z.of_nat k.
+Proof.
+  induction k as [|k IH]; intros x; simpl upel_dv.
+  - simpl. rewrite Z.div_1_r. reflexivity.
+  - rewrite IH, Z.div2_div. rewrite Nat2Z.inj_succ, Z.pow_succ_r by lia.
+    rewrite Z.div_div by lia. reflexivity.
+Qed.
+
+Lemma upel_popc_add : forall k n x, popc (k + n) x = popc k x + popc n (upel_dv k x).
+Proof. induction k as [|k IH]; intros n x; simpl; [lia|]. rewrite IH. lia. Qed.
+
+Lemma upel_popc_high : forall k a c, 0 <= a -> 0 <= c -> popc k (a + c * 2 ^ Z.of_nat k) = popc k a.
+Proof.
+  induction k as [|k IH]; intros a c Ha Hc; [reflexivity|].
+  cbn [popc]. rewrite Nat2Z.inj_succ, Z.pow_succ_r by lia.
+  replace (a + c * (2 * 2 ^ Z.of_nat k)) with (a + 2 * (c * 2 ^ Z.of_nat k)) by ring.
+  rewrite Z.odd_add_mul_2. f_equal.
+  rewrite !Z.div2_div.
+  replace (a + 2 * (c * 2 ^ Z.of_nat k)) with (a + (c * 2 ^ Z.of_nat k) * 2) by ring.
+  rewrite Z.div_add by lia. apply IH; [apply Z.div_pos|]; lia.
+Qed.
+
+Lemma upel_popc_zero : forall n, popc n 0 = 0.
+Proof. induction n as [|n IH]; [reflexivity|]. simpl. exact IH. Qed.
+
+(* popc n sees only n bits: a value below 2^j (j <= n) has its popcount in j bits. *)
+Lemma upel_popc_low : forall j n x, 0 <= x < 2 ^ Z.of_nat j -> popc (j + n) x = popc j x.
+Proof.
+  intros j n x Hx. rewrite upel_popc_add, upel_dv_div.
+  rewrite Z.div_small by lia. rewrite upel_popc_zero. lia.
+Qed.
+
+(* The popcount of two fields that do not overlap, `a` below bit k and `b` a
+   multiple of 2^k, is the sum of theirs: the parity of a packed word is
+   the parity of its fields. *)
+Lemma upel_popcount_disjoint : forall w m a b p k, 0 <= k <= w -> m = 2 ^ w -> p = 2 ^ k ->
+  0 <= a < p -> 0 <= b -> b mod p = 0 -> a + b < m ->
+  popcount w m (a + b) = popcount w m a + popcount w m (b / p).
+Proof.
+  intros w m a b p k Hk -> -> Ha Hb Hm Hab. unfold popcount.
+  assert (Hp : 0 < 2 ^ k) by (apply Z.pow_pos_nonneg; lia).
+  set (c := b / 2 ^ k).
+  assert (Eb : b = c * 2 ^ k) by (pose proof (Z.div_mod b (2 ^ k)); subst c; lia).
+  assert (Hc : 0 <= c) by (subst c; apply Z.div_pos; lia).
+  assert (Hw : (Z.to_nat w = Z.to_nat k + (Z.to_nat w - Z.to_nat k))%nat) by lia.
+  assert (Ek : Z.of_nat (Z.to_nat k) = k) by lia.
+  assert (Ewk : Z.of_nat (Z.to_nat w - Z.to_nat k) = w - k) by lia.
+  assert (Hpw : 2 ^ w = 2 ^ k * 2 ^ (w - k)) by (rewrite <- Z.pow_add_r by lia; f_equal; lia).
+  assert (Hcw : c < 2 ^ (w - k)) by nia.
+  rewrite !Z.mod_small by nia.
+  set (K := Z.to_nat k) in *. set (N := (Z.to_nat w - K)%nat) in *.
+  assert (L1 : popc (Z.to_nat w) (a + b) = popc K a + popc N c).
+  { rewrite Hw, upel_popc_add, upel_dv_div, Ek.
+    replace ((a + b) / 2 ^ k) with c
+      by (rewrite Eb, Z.div_add by lia; rewrite Z.div_small by lia; lia).
+    f_equal. rewrite Eb. rewrite <- Ek. apply upel_popc_high; lia. }
+  assert (L2 : popc (Z.to_nat w) a = popc K a).
+  { rewrite Hw. apply upel_popc_low. rewrite Ek. lia. }
+  assert (L3 : popc (Z.to_nat w) c = popc N c).
+  { replace (Z.to_nat w) with (N + K)%nat by lia. apply upel_popc_low. rewrite Ewk. lia. }
+  rewrite L1, L2, L3. reflexivity.
+Qed.
+
+(* A one-bit value is its own popcount. *)
+Lemma upel_popcount_bit : forall w m y, 1 <= w -> m = 2 ^ w -> 0 <= y <= 1 -> popcount w m y = y.
+Proof.
+  intros w m y Hw -> Hy. unfold popcount. rewrite Z.mod_small by (split; [lia|];
+    apply Z.lt_le_trans with (2 ^ 1); [lia | apply Z.pow_le_mono_r; lia]).
+  replace (Z.to_nat w) with (S (Z.to_nat w - 1)) by lia. cbn [popc].
+  replace (Z.div2 y) with 0 by (destruct (Z.eq_dec y 0) as [->|]; [reflexivity|]; replace y with 1 by lia; reflexivity).
+  rewrite upel_popc_zero. destruct (Z.eq_dec y 0) as [->|]; [reflexivity|]. replace y with 1 by lia. reflexivity.
+Qed.
+
 Lemma upel_eqb_if : forall x y : bool, Bool.eqb x y = if x then y else negb y.
 Proof. intros [|] [|]; reflexivity. Qed.
 
@@ -494,6 +577,49 @@ Ltac upel_lors :=
       first [upel_lor_disjoint a b | rewrite (Z.lor_comm a b) in *; upel_lor_disjoint b a]
   end.
 
+(* At a leaf that still fails after upel_lors: the parity of a packed word.
+   popcount of a value reduced below a bound it already lies under is the
+   popcount of the value; popcount of a + b, with b holding a product by a
+   power of two p and a below p, is popcount a + popcount (b / p); a one-bit
+   field is its own popcount. Then lia sees parity bits as sums of the
+   fields' popcounts, each an atom. *)
+Ltac upel_popc_modsmall :=
+  repeat match goal with
+  | |- context [popcount ?w ?m (?t mod ?p)] =>
+      let h := fresh "e" in assert (h : t mod p = t) by (apply Z.mod_small; lia); rewrite h in *; clear h
+  | _ : context [popcount ?w ?m (?t mod ?p)] |- _ =>
+      let h := fresh "e" in assert (h : t mod p = t) by (apply Z.mod_small; lia); rewrite h in *; clear h
+  end.
+Ltac upel_popc_split w m a b :=
+  match b with
+  | context [?c * ?p] => upel_closed p;
+      let k := eval vm_compute in (Z.log2 p) in
+      lazymatch eval vm_compute in (p =? 2 ^ k) with true => idtac end;
+      let h := fresh "e" in
+      assert (h : popcount w m (a + b) = popcount w m a + popcount w m (b / p))
+        by (apply (upel_popcount_disjoint w m a b p k);
+            [lia | reflexivity | reflexivity | lia | lia | upel_dm b p; lia | lia]);
+      rewrite h in *; clear h
+  end.
+(* A field that is a remainder by 2 (a cast to u1, as a parity bit is): the
+   only ones worth a lia call, which costs seconds when it fails. *)
+Ltac upel_one_bit b p :=
+  match b with context [(_ mod 2) * p] => idtac | context [Z.rem _ 2 * p] => idtac end.
+Ltac upel_popc_bit w m y :=
+  let h := fresh "e" in
+  assert (h : popcount w m y = y) by (apply upel_popcount_bit; [lia | reflexivity | upel_divfacts; lia]);
+  rewrite h in *; clear h.
+Ltac upel_popcs :=
+  upel_popc_modsmall;
+  repeat match goal with
+  | |- context [popcount ?w ?m (?a + ?b)] => upel_popc_split w m a b
+  | _ : context [popcount ?w ?m (?a + ?b)] |- _ => upel_popc_split w m a b
+  end;
+  repeat match goal with
+  | |- context [popcount ?w ?m (?b / ?p)] => upel_one_bit b p; upel_popc_bit w m (b / p)
+  | _ : context [popcount ?w ?m (?b / ?p)] |- _ => upel_one_bit b p; upel_popc_bit w m (b / p)
+  end.
+
 (* A test that is itself an `if` (a bit test compared with a constant, once
    upel_bits has written it in arithmetic) is split at its innermost test,
    which lia may decide, not destructed whole into an equation lia cannot
@@ -527,7 +653,11 @@ Ltac upel_split_bits := upel_split_with upel_bits ltac:(fun c => first [upel_inn
 (* Two products with a common factor, x * y and x * z, are ordered like y
    and z when x >= 0: a linear fact about the kept product terms, which is
    what monotonicity proofs need and what nia otherwise finds only by
-   multiplying every pair of hypotheses (tens of seconds). *)
+   multiplying every pair of hypotheses (tens of seconds). Two products by
+   constants are linear, so lia orders them already: the scan starts only
+   from a product by a non-constant (its partner may be either), which keeps
+   it short in bit-level lemmas full of fields scaled by powers of two (a
+   third of encode_decode_roundtrip's time went to the scan). *)
 Lemma mul_mono_facts : forall x y z,
   (0 <= x -> y <= z -> x * y <= x * z) /\ (0 <= x -> z <= y -> x * z <= x * y).
 Proof. intros x y z. split; intros; apply Z.mul_le_mono_nonneg_l; assumption. Qed.
@@ -535,7 +665,7 @@ Proof. intros x y z. split; intros; apply Z.mul_le_mono_nonneg_l; assumption. Qe
 Ltac upel_mulfacts :=
   repeat match goal with
   | _ : context [?x * ?y] |- _ =>
-      assert_fails (is_const x); assert_fails (upel_closed x);
+      assert_fails (is_const x); assert_fails (upel_closed x); assert_fails (upel_closed y);
       match goal with
       | _ : context [x * ?z] |- _ =>
           assert_fails (constr_eq y z);
@@ -657,7 +787,8 @@ Ltac upel_cut :=
    its outcome is normalised (the last round of upel_split is undone when it
    finds nothing to split) and introduced. B runs first (upel_leaf_bits: the
    facts of the bit operations left at the leaf); R is a second try when
-   arithmetic fails (upel_leaf_bits: packed fields as sums). *)
+   arithmetic fails (upel_leaf_bits: packed fields as sums, and their
+   popcounts as sums of the fields' popcounts). *)
 Ltac upel_leaf_with B R :=
   try (lazymatch goal with |- _ -> _ => idtac end;
        cbn beta iota zeta delta [existsb mfold bind list_eqb Bool.eqb negb andb orb] in *;
@@ -669,4 +800,4 @@ Ltac upel_leaf_with B R :=
           unfold member in *; upel_hyps; upel_prune; upel_arith ].
 Ltac upel_leaf := upel_leaf_with idtac fail.
 Ltac upel_leaf_bits :=
-  upel_leaf_with ltac:(upel_divfacts; upel_bits; upel_divfacts; upel_bits) ltac:(upel_lors; upel_divfacts).
+  upel_leaf_with ltac:(upel_divfacts; upel_bits; upel_divfacts; upel_bits) ltac:(upel_lors; upel_divfacts; upel_popcs; upel_divfacts).

@@ -264,16 +264,18 @@ def test_cut_at_a_call_proves_without_the_fallback(tmp_path, monkeypatch):
 def test_bit_operations_are_proved(tmp_path):
     """popcount, masks, shifts by constants, `|` of disjoint fields and bit tests, as in
     avionics.arinc429 (coq_specs/bits.upel). upel_bits writes the operations by constants
-    in arithmetic and gives the others bounds, and upel_lors reads packed fields as sums
-    (pack:ensures[2] is unknown without it); before them every obligation here but the
-    false one's `raises` was `unknown`. The false claim must not be proved."""
+    in arithmetic and gives the others bounds, upel_lors reads packed fields as sums
+    (pack:ensures[2] is unknown without it) and upel_popcs their popcount as the sum of
+    the fields' popcounts (seal:ensures[0], the parity of a packed word, is unknown
+    without it); before them every obligation here but the false one's `raises` was
+    `unknown`. The false claim must not be proved."""
     doc = load_doc(COQ_SPECS / "bits.upel", "coqtest.bits", [COQ_SPECS])
     recs = run_verify(doc, tmp_path, timeout=120)
     wrong = "coqtest.bits.pack_claims_bit17_clear:ensures[0]"
     assert recs[wrong].verdict != "proved"
     not_proved = {k: (r.verdict, r.message[:300]) for k, r in recs.items() if k != wrong and r.verdict != "proved"}
     assert not not_proved
-    assert len(recs) == 8
+    assert len(recs) == 10
 
 
 def test_only_lemmas_about_bit_operations_get_the_bit_tactics():
