@@ -20,7 +20,8 @@ so a false obligation is refuted, not just left unproved. Otherwise case
 analysis on every `if` and outcome, then `lia`/`nia` after turning
 division and modulo into equations; when the subject's body calls functions
 on its inputs, the script first cuts at those calls (`upel_cut`), and falls
-back to the whole case analysis.
+back to the whole case analysis. A small integer input that indexes an array
+is split into its values before anything else (`index_leaves`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ class LemmaSpec:
     cut_keep: list[str] | None = None
     # The subject or a function it calls uses a bit operation (uses_bits).
     bits: bool = False
+    # Small integer inputs that index an array (index_leaves): split into
+    # their values before the case analysis.
+    index_split: list[Leaf] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -168,6 +172,7 @@ def lemma_specs(doc: dict, m: Model | None = None, packages: frozenset[str] | No
         elif spec.domain <= REFLECT_LIMIT:
             spec.method = "reflection"
         spec.bits = uses_bits(m, item)
+        spec.index_split = index_leaves(item, leaves)
         if spec.method == "symbolic" and ob.kind != "property":
             calls = cut_calls(m.ix.functions[ob.subject])
             if calls:
@@ -198,6 +203,31 @@ def uses_bits(m: Model, item: dict) -> bool:
                 seen.add(e["fn"])
                 todo.append(m.ix.functions[e["fn"]])
     return False
+
+
+# An index input with at most this many values is split up front (each value
+# is one more run of the case analysis).
+INDEX_SPLIT_LIMIT = 16
+
+
+def index_leaves(item: dict, leaves: list[Leaf]) -> list[Leaf]:
+    """The scalar integer inputs of a function or property, with at most
+    INDEX_SPLIT_LIMIT values, that an array index or update of its own body or
+    contracts reads: in the model a symbolic index leaves `nth_error`/`upd_nth`
+    stuck, so the script splits such an input into its values first (prelude.v
+    `upel_index_split`), as the SMT back end splits a goal on a small input."""
+    roots = [item["body"], *item.get("requires", []), *item.get("ensures", [])]
+    used: set[str] = set()
+    for e in (x for r in roots for x in nodes(r)):
+        if e.get("k") in ("index", "arr_with"):
+            used |= {x["name"] for x in nodes(e["i"]) if x.get("k") == "local"}
+    by_var = {leaf.var: leaf for leaf in leaves}
+    out = []
+    for p in item["params"]:
+        leaf = by_var.get("x_" + p["name"])
+        if p["name"] in used and leaf is not None and leaf.kind == "range" and leaf.size <= INDEX_SPLIT_LIMIT:
+            out.append(leaf)
+    return out
 
 
 def cut_calls(fn: dict) -> set[str]:
@@ -264,19 +294,21 @@ def reflection_proof(s: LemmaSpec) -> str:
 def symbolic_proof(s: LemmaSpec, unfold: list[str]) -> str:
     names = " ".join([s.check] + unfold)
     suffix = "_bits" if s.bits else ""
+    intro = "intros; upel_members; upel_hyps;" + "".join(
+        f" upel_index_split {leaf.var} {_z(leaf.lo)} {leaf.size}%nat;" for leaf in s.index_split)
     # One tactic sequence (`;`): every branch left by the case analysis gets
     # the leaf script, and the lemma fails if any branch is not closed.
     whole = (f"cbv beta iota zeta delta [{names}];\n"
              f"  upel_split{suffix};\n"
              f"  upel_leaf{suffix}")
     if not s.cut_keep:
-        return f"  intros; upel_members; upel_hyps;\n  {whole}."
+        return f"  {intro}\n  {whole}."
     # A body that calls functions on its parameters: first cut at those calls
     # (upel_cut, with those callees still folded), then, if that does not
     # prove it (the cut forgets the callee's facts), the whole case analysis.
     keep = set(s.cut_keep)
     first = " ".join([s.check] + [n for n in unfold if n not in keep])
-    return (f"  intros; upel_members; upel_hyps;\n"
+    return (f"  {intro}\n"
             f"  first [ solve [ cbv beta iota zeta delta [{first}];\n"
             f"  upel_cut;\n"
             f"  {whole} ]\n"

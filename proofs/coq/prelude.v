@@ -220,6 +220,24 @@ Ltac upel_members :=
       change (In x l) with (member x l) in H
   end.
 
+(* A small integer input that indexes an array is split into its values up
+   front (lemmas.py `index_leaves`): with a symbolic index, nth and the update
+   of a list are stuck matches that no case analysis on tests reaches. *)
+Fixpoint zseq (lo : Z) (n : nat) : list Z := match n with O => [] | S k => lo :: zseq (lo + 1) k end.
+Lemma zseq_in : forall n lo x, lo <= x < lo + Z.of_nat n -> In x (zseq lo n).
+Proof.
+  induction n as [|n IH]; intros lo x H; simpl; [lia|].
+  destruct (Z.eq_dec lo x); [left; assumption | right; apply IH; lia].
+Qed.
+Ltac upel_index_split x lo n :=
+  let H := fresh "Hx" in
+  assert (H : In x (zseq lo n)) by (apply zseq_in; lia);
+  vm_compute in H;
+  repeat match type of H with
+  | _ \/ _ => destruct H as [<-|H]
+  | False => destruct H
+  end.
+
 (* An infeasible branch is closed as soon as it appears: without this the
    number of paths grows with every test, feasible or not. *)
 Ltac upel_prune := try (exfalso; lia).
@@ -440,6 +458,85 @@ Proof.
   rewrite upel_popc_zero. destruct (Z.eq_dec y 0) as [->|]; [reflexivity|]. replace y with 1 by lia. reflexivity.
 Qed.
 
+(* A word's popcount is that of its low k bits plus that of the rest. *)
+Lemma upel_popcount_cut : forall w m x p k, 0 <= k <= w -> m = 2 ^ w -> p = 2 ^ k -> 0 <= x < m ->
+  popcount w m x = popcount w m (x mod p) + popcount w m (x / p).
+Proof.
+  intros w m x p k Hk Hm Hp Hx.
+  assert (Pp : 0 < p) by (subst p; apply Z.pow_pos_nonneg; lia).
+  pose proof (Z.div_mod x p ltac:(lia)) as E. pose proof (Z.mod_pos_bound x p Pp) as B.
+  assert (Hq : 0 <= x / p) by (apply Z.div_pos; lia).
+  rewrite E at 1. rewrite Z.add_comm.
+  rewrite (upel_popcount_disjoint w m (x mod p) (p * (x / p)) p k); try lia.
+  - rewrite Z.mul_comm, Z.div_mul by lia. reflexivity.
+  - rewrite Z.mul_comm, Z.mod_mul by lia. reflexivity.
+Qed.
+
+(* A field packed at p (and reduced to the word) read back. *)
+Lemma upel_field_back : forall c p m, 0 < p -> 0 <= c * p < m -> (c * p) mod m / p = c.
+Proof. intros c p m Hp Hb. rewrite Z.mod_small by lia. apply Z.div_mul. lia. Qed.
+
+Lemma upel_div_div : forall a b c, 0 < b -> 0 < c -> a / b / c = a / (b * c).
+Proof. intros a b c Hb Hc. apply Z.div_div; lia. Qed.
+
+(* popc n sees only the low n bits. *)
+Lemma upel_popc_mod : forall n y, popc n (y mod 2 ^ Z.of_nat n) = popc n y.
+Proof.
+  induction n as [|n IH]; intros y; [reflexivity|].
+  cbn [popc].
+  assert (O : Z.odd (y mod 2 ^ Z.of_nat (S n)) = Z.odd y).
+  { rewrite <- !Z.bit0_odd. apply Z.mod_pow2_bits_low. lia. }
+  assert (D : Z.div2 (y mod 2 ^ Z.of_nat (S n)) = Z.div2 y mod 2 ^ Z.of_nat n).
+  { apply Z.bits_inj'; intros i Hi. rewrite !Z.div2_spec, Z.shiftr_spec by lia.
+    destruct (Z.lt_ge_cases i (Z.of_nat n)).
+    - rewrite !Z.mod_pow2_bits_low by lia. rewrite Z.shiftr_spec by lia. reflexivity.
+    - rewrite Z.mod_pow2_bits_high by lia. rewrite Z.mod_pow2_bits_high by lia. reflexivity. }
+  rewrite O, D, IH. reflexivity.
+Qed.
+
+(* Flipping bit k (k < n) of x changes popc n x by one, up or down. *)
+Lemma upel_popc_flip : forall n k x, (k < n)%nat ->
+  popc n (Z.lxor x (2 ^ Z.of_nat k)) = popc n x + 1 - 2 * (if Z.testbit x (Z.of_nat k) then 1 else 0).
+Proof.
+  induction n as [|n IH]; intros k x Hk; [lia|].
+  cbn [popc]. destruct k as [|k].
+  - change (2 ^ Z.of_nat 0) with 1.
+    assert (O : Z.odd (Z.lxor x 1) = negb (Z.odd x)).
+    { rewrite <- !Z.bit0_odd, Z.lxor_spec. destruct (Z.testbit x 0); reflexivity. }
+    assert (D : Z.div2 (Z.lxor x 1) = Z.div2 x).
+    { rewrite !Z.div2_spec, Z.shiftr_lxor. change (Z.shiftr 1 1) with 0. apply Z.lxor_0_r. }
+    rewrite O, D. change (Z.of_nat 0) with 0. rewrite Z.bit0_odd. destruct (Z.odd x); cbn [negb]; lia.
+  - assert (P : 2 ^ Z.of_nat (S k) = 2 * 2 ^ Z.of_nat k) by (rewrite Nat2Z.inj_succ, Z.pow_succ_r; lia).
+    assert (O : Z.odd (Z.lxor x (2 ^ Z.of_nat (S k))) = Z.odd x).
+    { rewrite <- !Z.bit0_odd, Z.lxor_spec, Z.pow2_bits_false by lia. apply xorb_false_r. }
+    assert (D : Z.div2 (Z.lxor x (2 ^ Z.of_nat (S k))) = Z.lxor (Z.div2 x) (2 ^ Z.of_nat k)).
+    { rewrite !Z.div2_spec, Z.shiftr_lxor. f_equal. rewrite P, Z.shiftr_div_pow2 by lia.
+      change (2 ^ 1) with 2. rewrite Z.mul_comm, Z.div_mul by lia. reflexivity. }
+    assert (T : Z.testbit x (Z.of_nat (S k)) = Z.testbit (Z.div2 x) (Z.of_nat k)).
+    { rewrite Z.div2_spec, Z.shiftr_spec by lia. f_equal. lia. }
+    rewrite O, D, T, IH by lia. lia.
+Qed.
+
+(* Flipping bit k (0 <= k < w) of a word changes its popcount by one. *)
+Lemma upel_popcount_flip : forall w m x k, 0 <= k < w -> m = 2 ^ w ->
+  exists b, 0 <= b <= 1 /\ popcount w m (Z.lxor x (shl_u w m 1 k)) = popcount w m x + 1 - 2 * b.
+Proof.
+  intros w m x k Hk ->.
+  exists (if Z.testbit (x mod 2 ^ w) k then 1 else 0). split; [destruct (Z.testbit _ _); lia|].
+  assert (S : shl_u w (2 ^ w) 1 k = 2 ^ k).
+  { unfold shl_u, wrap_u. replace (w <=? k) with false by (symmetry; apply Z.leb_gt; lia).
+    rewrite Z.shiftl_1_l. apply Z.mod_small. split; [apply Z.pow_nonneg; lia | apply Z.pow_lt_mono_r; lia]. }
+  rewrite S. unfold popcount.
+  assert (Ew : 2 ^ w = 2 ^ Z.of_nat (Z.to_nat w)) by (rewrite Z2Nat.id by lia; reflexivity).
+  assert (Ek : k = Z.of_nat (Z.to_nat k)) by lia.
+  assert (X : Z.lxor x (2 ^ k) mod 2 ^ w = Z.lxor (x mod 2 ^ w) (2 ^ k) mod 2 ^ w).
+  { apply Z.bits_inj'; intros i Hi. destruct (Z.lt_ge_cases i w).
+    - rewrite !Z.mod_pow2_bits_low by lia. rewrite !Z.lxor_spec, Z.mod_pow2_bits_low by lia. reflexivity.
+    - rewrite !Z.mod_pow2_bits_high by lia. reflexivity. }
+  rewrite X. rewrite Ew. rewrite upel_popc_mod. rewrite <- Ew.
+  rewrite Ek at 1. rewrite upel_popc_flip by lia. rewrite <- Ek. reflexivity.
+Qed.
+
 Lemma upel_eqb_if : forall x y : bool, Bool.eqb x y = if x then y else negb y.
 Proof. intros [|] [|]; reflexivity. Qed.
 
@@ -577,12 +674,13 @@ Ltac upel_lors :=
       first [upel_lor_disjoint a b | rewrite (Z.lor_comm a b) in *; upel_lor_disjoint b a]
   end.
 
-(* At a leaf that still fails after upel_lors: the parity of a packed word.
-   popcount of a value reduced below a bound it already lies under is the
-   popcount of the value; popcount of a + b, with b holding a product by a
-   power of two p and a below p, is popcount a + popcount (b / p); a one-bit
-   field is its own popcount. Then lia sees parity bits as sums of the
-   fields' popcounts, each an atom. *)
+(* At a leaf that still fails after upel_lors: the parity of a word, as the
+   sum of the popcounts of its fields, each an atom for lia. A packed word
+   (a sum of fields) is split at its fields; a word that is one atom (a
+   received word) is split where the context reads fields out of it. *)
+
+(* popcount of a value reduced below a bound it already lies under is the
+   popcount of the value. *)
 Ltac upel_popc_modsmall :=
   repeat match goal with
   | |- context [popcount ?w ?m (?t mod ?p)] =>
@@ -590,6 +688,21 @@ Ltac upel_popc_modsmall :=
   | _ : context [popcount ?w ?m (?t mod ?p)] |- _ =>
       let h := fresh "e" in assert (h : t mod p = t) by (apply Z.mod_small; lia); rewrite h in *; clear h
   end.
+(* b / p of a packed field b = c * p (or (c * p) mod m) is c itself, so that
+   the popcount of the packed field and of the field are one atom. *)
+Ltac upel_field_div b p :=
+  lazymatch b with
+  | (?c * p) mod ?m =>
+      let h := fresh "e" in
+      assert (h : (c * p) mod m / p = c) by (apply upel_field_back; [vm_compute; reflexivity | lia]);
+      rewrite h in *; clear h
+  | ?c * p =>
+      let h := fresh "e" in
+      assert (h : c * p / p = c) by (apply Z.div_mul; vm_compute; discriminate);
+      rewrite h in *; clear h
+  end.
+(* popcount (a + b), b holding a product by a power of two p and a below p:
+   popcount a + popcount (b / p). *)
 Ltac upel_popc_split w m a b :=
   match b with
   | context [?c * ?p] => upel_closed p;
@@ -599,25 +712,96 @@ Ltac upel_popc_split w m a b :=
       assert (h : popcount w m (a + b) = popcount w m a + popcount w m (b / p))
         by (apply (upel_popcount_disjoint w m a b p k);
             [lia | reflexivity | reflexivity | lia | lia | upel_dm b p; lia | lia]);
+      rewrite h in *; clear h; try upel_field_div b p
+  end.
+(* Field reads in one form: x / 1 is x, and a / b / c is a / (b * c), computed. *)
+Ltac upel_fieldnorm :=
+  repeat match goal with
+  | |- context [?x / 1] => rewrite (Z.div_1_r x) in *
+  | _ : context [?x / 1] |- _ => rewrite (Z.div_1_r x) in *
+  | |- context [?x / ?b / ?c] => upel_closed b; upel_closed c;
+      let bc := eval vm_compute in (b * c) in
+      let h := fresh "e" in
+      assert (h : x / b / c = x / bc) by (rewrite upel_div_div by (vm_compute; reflexivity); reflexivity);
+      rewrite h in *; clear h
+  | _ : context [?x / ?b / ?c] |- _ => upel_closed b; upel_closed c;
+      let bc := eval vm_compute in (b * c) in
+      let h := fresh "e" in
+      assert (h : x / b / c = x / bc) by (rewrite upel_div_div by (vm_compute; reflexivity); reflexivity);
       rewrite h in *; clear h
   end.
-(* A field that is a remainder by 2 (a cast to u1, as a parity bit is): the
-   only ones worth a lia call, which costs seconds when it fails. *)
+(* One split of the popcount of an atom x (w bits): x mod m is x itself when
+   x is in range; a read x mod q, q = 2^k below 2^w, splits popcount x into
+   popcount (x mod q) + popcount (x / q), and the next read of x / q splits
+   that in turn. *)
+Ltac upel_popc_cut_at w m x q :=
+  upel_closed q;
+  let k := eval vm_compute in (Z.log2 q) in
+  lazymatch eval vm_compute in ((q =? 2 ^ k) && (0 <? k) && (k <? w)) with true => idtac end;
+  let h := fresh "e" in
+  assert (h : popcount w m x = popcount w m (x mod q) + popcount w m (x / q))
+    by (apply (upel_popcount_cut w m x q k); [lia | reflexivity | reflexivity | lia]);
+  rewrite h in *; clear h; upel_fieldnorm.
+Ltac upel_popc_cut1 w m x :=
+  match goal with
+  | _ : context [x mod m] |- _ =>
+      let h := fresh "e" in assert (h : x mod m = x) by (apply Z.mod_small; lia);
+      rewrite h in *; clear h; upel_fieldnorm
+  | |- context [x mod m] =>
+      let h := fresh "e" in assert (h : x mod m = x) by (apply Z.mod_small; lia);
+      rewrite h in *; clear h; upel_fieldnorm
+  | _ : context [x mod ?q] |- _ => upel_popc_cut_at w m x q
+  | |- context [x mod ?q] => upel_popc_cut_at w m x q
+  end.
+Ltac upel_popc_atoms :=
+  upel_fieldnorm;
+  repeat match goal with
+  | |- context [popcount ?w ?m ?x] =>
+      lazymatch x with _ + _ => fail | _ mod _ => fail | _ => upel_popc_cut1 w m x end
+  | _ : context [popcount ?w ?m ?x] |- _ =>
+      lazymatch x with _ + _ => fail | _ mod _ => fail | _ => upel_popc_cut1 w m x end
+  end.
+(* A one-bit field is its own popcount. Only the likely ones are tried (each
+   failed try is a lia call, which costs seconds in these contexts): a
+   remainder by 2 (a cast to u1, as a parity bit is), alone or packed, and
+   the top bit x / 2^(w-1). *)
 Ltac upel_one_bit b p :=
   match b with context [(_ mod 2) * p] => idtac | context [Z.rem _ 2 * p] => idtac end.
 Ltac upel_popc_bit w m y :=
   let h := fresh "e" in
   assert (h : popcount w m y = y) by (apply upel_popcount_bit; [lia | reflexivity | upel_divfacts; lia]);
   rewrite h in *; clear h.
+(* popcount of x ^ (1 << k), one bit flipped: popcount x + 1 - 2 b for some
+   bit b (lemma upel_popcount_flip), so the parity flips. *)
+Ltac upel_popc_flip1 w m x k :=
+  let b := fresh "b" in let Hb := fresh "Hb" in let E := fresh "E" in
+  destruct (upel_popcount_flip w m x k ltac:(lia) eq_refl) as [b [Hb E]]; rewrite E in *; clear E.
+Ltac upel_popc_flips :=
+  repeat match goal with
+  | |- context [popcount ?w ?m (Z.lxor ?x (shl_u ?w ?m 1 ?k))] => upel_popc_flip1 w m x k
+  | _ : context [popcount ?w ?m (Z.lxor ?x (shl_u ?w ?m 1 ?k))] |- _ => upel_popc_flip1 w m x k
+  | |- context [popcount ?w ?m (Z.lxor (shl_u ?w ?m 1 ?k) ?x)] =>
+      rewrite (Z.lxor_comm (shl_u w m 1 k) x) in *; upel_popc_flip1 w m x k
+  | _ : context [popcount ?w ?m (Z.lxor (shl_u ?w ?m 1 ?k) ?x)] |- _ =>
+      rewrite (Z.lxor_comm (shl_u w m 1 k) x) in *; upel_popc_flip1 w m x k
+  end.
 Ltac upel_popcs :=
+  upel_popc_flips;
   upel_popc_modsmall;
   repeat match goal with
   | |- context [popcount ?w ?m (?a + ?b)] => upel_popc_split w m a b
   | _ : context [popcount ?w ?m (?a + ?b)] |- _ => upel_popc_split w m a b
   end;
+  upel_popc_atoms;
   repeat match goal with
+  | |- context [popcount ?w ?m (?x mod 2)] => upel_popc_bit w m (x mod 2)
+  | _ : context [popcount ?w ?m (?x mod 2)] |- _ => upel_popc_bit w m (x mod 2)
   | |- context [popcount ?w ?m (?b / ?p)] => upel_one_bit b p; upel_popc_bit w m (b / p)
   | _ : context [popcount ?w ?m (?b / ?p)] |- _ => upel_one_bit b p; upel_popc_bit w m (b / p)
+  | |- context [popcount ?w ?m (?x / ?p)] => upel_closed p;
+      lazymatch eval vm_compute in (p * 2 =? m) with true => idtac end; upel_popc_bit w m (x / p)
+  | _ : context [popcount ?w ?m (?x / ?p)] |- _ => upel_closed p;
+      lazymatch eval vm_compute in (p * 2 =? m) with true => idtac end; upel_popc_bit w m (x / p)
   end.
 
 (* A test that is itself an `if` (a bit test compared with a constant, once
@@ -787,8 +971,8 @@ Ltac upel_cut :=
    its outcome is normalised (the last round of upel_split is undone when it
    finds nothing to split) and introduced. B runs first (upel_leaf_bits: the
    facts of the bit operations left at the leaf); R is a second try when
-   arithmetic fails (upel_leaf_bits: packed fields as sums, and their
-   popcounts as sums of the fields' popcounts). *)
+   arithmetic fails (upel_leaf_bits: packed fields as sums, and a word's
+   popcount as the sum of its fields' popcounts). *)
 Ltac upel_leaf_with B R :=
   try (lazymatch goal with |- _ -> _ => idtac end;
        cbn beta iota zeta delta [existsb mfold bind list_eqb Bool.eqb negb andb orb] in *;

@@ -267,15 +267,33 @@ def test_bit_operations_are_proved(tmp_path):
     in arithmetic and gives the others bounds, upel_lors reads packed fields as sums
     (pack:ensures[2] is unknown without it) and upel_popcs their popcount as the sum of
     the fields' popcounts (seal:ensures[0], the parity of a packed word, is unknown
-    without it); before them every obligation here but the false one's `raises` was
-    `unknown`. The false claim must not be proved."""
+    without it), splitting a received word where its fields are read (reseal:ensures[0]
+    is unknown without upel_popc_atoms) and flipping one bit as changing the popcount by
+    one (one_flipped_bit_changes_parity, unknown without upel_popc_flips); before them every obligation here but the
+    false one's `raises` was `unknown`. The false claim must not be proved."""
     doc = load_doc(COQ_SPECS / "bits.upel", "coqtest.bits", [COQ_SPECS])
     recs = run_verify(doc, tmp_path, timeout=120)
     wrong = "coqtest.bits.pack_claims_bit17_clear:ensures[0]"
     assert recs[wrong].verdict != "proved"
     not_proved = {k: (r.verdict, r.message[:300]) for k, r in recs.items() if k != wrong and r.verdict != "proved"}
     assert not not_proved
-    assert len(recs) == 10
+    assert len(recs) == 13
+
+
+def test_an_input_that_indexes_an_array_is_split_into_its_values(tmp_path, monkeypatch):
+    """A symbolic index leaves the model's list lookup and update stuck; a small index
+    input is split into its values first (lemmas.index_leaves, upel_index_split), as
+    arinc429's checksum properties need. Without the split the same lemma is not proved."""
+    from upel.proofs.coq import lemmas
+
+    doc = load_doc(COQ_SPECS / "index.upel", "coqtest.index", [COQ_SPECS])
+    prop = "coqtest.index.replacing_a_word_changes_the_total:property"
+    by_id = {s.ob.id: s for s in lemmas.lemma_specs(doc)}
+    assert [leaf.var for leaf in by_id[prop].index_split] == ["x_i"]
+    assert run_verify(doc, tmp_path / "split", timeout=120)[prop].verdict == "proved"
+    monkeypatch.setattr(lemmas, "INDEX_SPLIT_LIMIT", 0)
+    assert not {s.ob.id: s for s in lemmas.lemma_specs(doc)}[prop].index_split
+    assert run_verify(doc, tmp_path / "whole", timeout=120)[prop].verdict != "proved"
 
 
 def test_only_lemmas_about_bit_operations_get_the_bit_tactics():
