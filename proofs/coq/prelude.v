@@ -540,13 +540,16 @@ Qed.
 Lemma upel_eqb_if : forall x y : bool, Bool.eqb x y = if x then y else negb y.
 Proof. intros [|] [|]; reflexivity. Qed.
 
+(* k when p is the constant 2^k (fails otherwise). *)
+Ltac upel_log2 p :=
+  let k := eval vm_compute in (Z.log2 p) in
+  lazymatch eval vm_compute in (p =? 2 ^ k) with true => k end.
+
 (* Z.land a c with c = 2^k - 1 (a mask) is a mod 2^k. *)
 Ltac upel_land_mask a c :=
   upel_closed c;
-  let k := eval vm_compute in (Z.log2 (c + 1)) in
+  let k := upel_log2 (c + 1) in
   let p := eval vm_compute in (2 ^ k) in
-  let ok := eval vm_compute in (Z.eqb (Z.ones k) c && (0 <=? k))%bool in
-  lazymatch ok with true => idtac end;
   let h := fresh "e" in
   assert (h : Z.land a c = a mod p) by (change c with (Z.ones k); rewrite Z.land_ones by lia; reflexivity);
   rewrite h in *; clear h.
@@ -659,9 +662,7 @@ Ltac upel_bits :=
    are not needed. *)
 Ltac upel_lor_disjoint a b :=
   match b with
-  | context [?c * ?p] => upel_closed p;
-      let k := eval vm_compute in (Z.log2 p) in
-      lazymatch eval vm_compute in (p =? 2 ^ k) with true => idtac end;
+  | context [?c * ?p] => upel_closed p; let k := upel_log2 p in
       let h := fresh "e" in
       assert (h : Z.lor a b = a + b)
         by (apply (upel_lor_add a b p k); [lia | reflexivity | lia | lia | upel_dm b p; lia]);
@@ -681,12 +682,12 @@ Ltac upel_lors :=
 
 (* popcount of a value reduced below a bound it already lies under is the
    popcount of the value. *)
+Ltac upel_mod_small t p :=
+  let h := fresh "e" in assert (h : t mod p = t) by (apply Z.mod_small; lia); rewrite h in *; clear h.
 Ltac upel_popc_modsmall :=
   repeat match goal with
-  | |- context [popcount ?w ?m (?t mod ?p)] =>
-      let h := fresh "e" in assert (h : t mod p = t) by (apply Z.mod_small; lia); rewrite h in *; clear h
-  | _ : context [popcount ?w ?m (?t mod ?p)] |- _ =>
-      let h := fresh "e" in assert (h : t mod p = t) by (apply Z.mod_small; lia); rewrite h in *; clear h
+  | |- context [popcount ?w ?m (?t mod ?p)] => upel_mod_small t p
+  | _ : context [popcount ?w ?m (?t mod ?p)] |- _ => upel_mod_small t p
   end.
 (* b / p of a packed field b = c * p (or (c * p) mod m) is c itself, so that
    the popcount of the packed field and of the field are one atom. *)
@@ -705,9 +706,7 @@ Ltac upel_field_div b p :=
    popcount a + popcount (b / p). *)
 Ltac upel_popc_split w m a b :=
   match b with
-  | context [?c * ?p] => upel_closed p;
-      let k := eval vm_compute in (Z.log2 p) in
-      lazymatch eval vm_compute in (p =? 2 ^ k) with true => idtac end;
+  | context [?c * ?p] => upel_closed p; let k := upel_log2 p in
       let h := fresh "e" in
       assert (h : popcount w m (a + b) = popcount w m a + popcount w m (b / p))
         by (apply (upel_popcount_disjoint w m a b p k);
@@ -715,41 +714,34 @@ Ltac upel_popc_split w m a b :=
       rewrite h in *; clear h; try upel_field_div b p
   end.
 (* Field reads in one form: x / 1 is x, and a / b / c is a / (b * c), computed. *)
+Ltac upel_div_div_at x b c :=
+  upel_closed b; upel_closed c;
+  let bc := eval vm_compute in (b * c) in
+  let h := fresh "e" in
+  assert (h : x / b / c = x / bc) by (rewrite upel_div_div by (vm_compute; reflexivity); reflexivity);
+  rewrite h in *; clear h.
 Ltac upel_fieldnorm :=
   repeat match goal with
   | |- context [?x / 1] => rewrite (Z.div_1_r x) in *
   | _ : context [?x / 1] |- _ => rewrite (Z.div_1_r x) in *
-  | |- context [?x / ?b / ?c] => upel_closed b; upel_closed c;
-      let bc := eval vm_compute in (b * c) in
-      let h := fresh "e" in
-      assert (h : x / b / c = x / bc) by (rewrite upel_div_div by (vm_compute; reflexivity); reflexivity);
-      rewrite h in *; clear h
-  | _ : context [?x / ?b / ?c] |- _ => upel_closed b; upel_closed c;
-      let bc := eval vm_compute in (b * c) in
-      let h := fresh "e" in
-      assert (h : x / b / c = x / bc) by (rewrite upel_div_div by (vm_compute; reflexivity); reflexivity);
-      rewrite h in *; clear h
+  | |- context [?x / ?b / ?c] => upel_div_div_at x b c
+  | _ : context [?x / ?b / ?c] |- _ => upel_div_div_at x b c
   end.
 (* One split of the popcount of an atom x (w bits): x mod m is x itself when
    x is in range; a read x mod q, q = 2^k below 2^w, splits popcount x into
    popcount (x mod q) + popcount (x / q), and the next read of x / q splits
    that in turn. *)
 Ltac upel_popc_cut_at w m x q :=
-  upel_closed q;
-  let k := eval vm_compute in (Z.log2 q) in
-  lazymatch eval vm_compute in ((q =? 2 ^ k) && (0 <? k) && (k <? w)) with true => idtac end;
+  upel_closed q; let k := upel_log2 q in
+  lazymatch eval vm_compute in ((0 <? k) && (k <? w)) with true => idtac end;
   let h := fresh "e" in
   assert (h : popcount w m x = popcount w m (x mod q) + popcount w m (x / q))
     by (apply (upel_popcount_cut w m x q k); [lia | reflexivity | reflexivity | lia]);
   rewrite h in *; clear h; upel_fieldnorm.
 Ltac upel_popc_cut1 w m x :=
   match goal with
-  | _ : context [x mod m] |- _ =>
-      let h := fresh "e" in assert (h : x mod m = x) by (apply Z.mod_small; lia);
-      rewrite h in *; clear h; upel_fieldnorm
-  | |- context [x mod m] =>
-      let h := fresh "e" in assert (h : x mod m = x) by (apply Z.mod_small; lia);
-      rewrite h in *; clear h; upel_fieldnorm
+  | _ : context [x mod m] |- _ => upel_mod_small x m; upel_fieldnorm
+  | |- context [x mod m] => upel_mod_small x m; upel_fieldnorm
   | _ : context [x mod ?q] |- _ => upel_popc_cut_at w m x q
   | |- context [x mod ?q] => upel_popc_cut_at w m x q
   end.
@@ -763,14 +755,14 @@ Ltac upel_popc_atoms :=
   end.
 (* A one-bit field is its own popcount. Only the likely ones are tried (each
    failed try is a lia call, which costs seconds in these contexts): a
-   remainder by 2 (a cast to u1, as a parity bit is), alone or packed, and
-   the top bit x / 2^(w-1). *)
-Ltac upel_one_bit b p :=
-  match b with context [(_ mod 2) * p] => idtac | context [Z.rem _ 2 * p] => idtac end.
+   remainder by 2 (a cast to u1, as a parity bit is; packed, upel_field_div
+   has read it back) and the top bit x / 2^(w-1). *)
 Ltac upel_popc_bit w m y :=
   let h := fresh "e" in
   assert (h : popcount w m y = y) by (apply upel_popcount_bit; [lia | reflexivity | upel_divfacts; lia]);
   rewrite h in *; clear h.
+Ltac upel_popc_top w m x p :=
+  upel_closed p; lazymatch eval vm_compute in (p * 2 =? m) with true => idtac end; upel_popc_bit w m (x / p).
 (* popcount of x ^ (1 << k), one bit flipped: popcount x + 1 - 2 b for some
    bit b (lemma upel_popcount_flip), so the parity flips. *)
 Ltac upel_popc_flip1 w m x k :=
@@ -796,12 +788,8 @@ Ltac upel_popcs :=
   repeat match goal with
   | |- context [popcount ?w ?m (?x mod 2)] => upel_popc_bit w m (x mod 2)
   | _ : context [popcount ?w ?m (?x mod 2)] |- _ => upel_popc_bit w m (x mod 2)
-  | |- context [popcount ?w ?m (?b / ?p)] => upel_one_bit b p; upel_popc_bit w m (b / p)
-  | _ : context [popcount ?w ?m (?b / ?p)] |- _ => upel_one_bit b p; upel_popc_bit w m (b / p)
-  | |- context [popcount ?w ?m (?x / ?p)] => upel_closed p;
-      lazymatch eval vm_compute in (p * 2 =? m) with true => idtac end; upel_popc_bit w m (x / p)
-  | _ : context [popcount ?w ?m (?x / ?p)] |- _ => upel_closed p;
-      lazymatch eval vm_compute in (p * 2 =? m) with true => idtac end; upel_popc_bit w m (x / p)
+  | |- context [popcount ?w ?m (?x / ?p)] => upel_popc_top w m x p
+  | _ : context [popcount ?w ?m (?x / ?p)] |- _ => upel_popc_top w m x p
   end.
 
 (* A test that is itself an `if` (a bit test compared with a constant, once
